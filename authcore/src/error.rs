@@ -1,0 +1,159 @@
+//! The one error type of the HTTP boundary: every refusal the API makes, with its status, its
+//! machine-readable code (RFC 6749 §5.2 / RFC 6750 §3.1 names where they apply) and a sentence
+//! for a human. `edge` renders it in one place; no variant carries a secret.
+
+use thiserror::Error;
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// When the host is not `<account>.<BASE_DOMAIN>`: never fall back to a default account.
+    #[error("this host does not belong to any deskgate account")]
+    UnknownHost,
+    /// When the path names a desktop platform deskgate does not support.
+    #[error("this desktop platform is not supported")]
+    UnknownPlatform,
+    /// When no route matches the path.
+    #[error("there is nothing at this path")]
+    NotFound,
+    /// When the path exists but not for this method.
+    #[error("this method is not allowed on this path")]
+    MethodNotAllowed,
+    /// When the body, a field or a parameter is malformed; the text says which.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// When the body is over the endpoint's limit.
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// When the body is not `application/json`.
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    /// When the API key is wrong, the account is unknown, or the account has no key: one answer
+    /// for all three, so a caller cannot tell which accounts exist.
+    #[error("the API key was refused")]
+    InvalidApiKey,
+    /// When a browser request comes from an origin that is neither the account's nor an allowed
+    /// desktop's (CSRF and login-CSRF defence).
+    #[error("requests from this origin are not allowed")]
+    OriginNotAllowed,
+    /// When one client has failed too often for one account; retry after this many seconds.
+    #[error("too many failed attempts; try again later")]
+    TooManyAttempts {
+        /// Seconds until the failure window closes.
+        retry_after: u64,
+    },
+    /// When no credential was presented (RFC 6750 §3.1: no error code in the challenge).
+    #[error("authentication is required")]
+    Unauthenticated,
+    /// When a presented token or session is expired, revoked, malformed or not ours.
+    #[error("the access token or session is invalid, expired or revoked")]
+    InvalidToken,
+    /// When the account's configuration is missing or unusable (a short signing key, say):
+    /// the worker fails closed rather than sign with it.
+    #[error("this account is not configured correctly")]
+    Misconfigured,
+    /// When storage or the runtime failed; details go to the log, never to the client.
+    #[error("the server could not complete the request")]
+    Internal,
+}
+
+impl ApiError {
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::UnknownHost | Self::UnknownPlatform | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::InvalidRequest(_) => 400,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidApiKey | Self::Unauthenticated | Self::InvalidToken => 401,
+            Self::OriginNotAllowed => 403,
+            Self::TooManyAttempts { .. } => 429,
+            Self::Misconfigured | Self::Internal => 500,
+        }
+    }
+
+    /// The `error` code of the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownHost => "unknown_host",
+            Self::UnknownPlatform => "unknown_platform",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidToken => "invalid_token",
+            Self::Misconfigured | Self::Internal => "server_error",
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge a 401 carries (RFC 6750 §3).
+    pub fn www_authenticate(&self) -> Option<&'static str> {
+        match self {
+            Self::Unauthenticated => Some(r#"Bearer realm="deskgate""#),
+            Self::InvalidToken => Some(r#"Bearer realm="deskgate", error="invalid_token""#),
+            _ => None,
+        }
+    }
+
+    /// The `Retry-After` seconds a 429 carries.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// The JSON body: `{"error","error_description"}`.
+    pub fn body(&self) -> wire::ErrorBody {
+        wire::ErrorBody {
+            error: self.code().to_owned(),
+            error_description: self.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_4xx_or_5xx_status_and_a_snake_case_code() {
+        let all = [
+            ApiError::UnknownHost,
+            ApiError::UnknownPlatform,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::InvalidRequest("x".into()),
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::InvalidApiKey,
+            ApiError::OriginNotAllowed,
+            ApiError::TooManyAttempts { retry_after: 1 },
+            ApiError::Unauthenticated,
+            ApiError::InvalidToken,
+            ApiError::Misconfigured,
+            ApiError::Internal,
+        ];
+        for e in all {
+            assert!((400..600).contains(&e.status()), "{e:?}");
+            assert!(e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn only_401s_carry_a_bearer_challenge_and_only_an_invalid_token_names_the_error() {
+        assert_eq!(ApiError::Unauthenticated.www_authenticate(), Some(r#"Bearer realm="deskgate""#));
+        assert!(ApiError::InvalidToken
+            .www_authenticate()
+            .is_some_and(|h| h.contains(r#"error="invalid_token""#)));
+        assert_eq!(ApiError::InvalidApiKey.www_authenticate(), None);
+    }
+}

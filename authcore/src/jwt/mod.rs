@@ -1,0 +1,229 @@
+//! HS256 JSON Web Tokens: signing keys, and the verification policy every token passes.
+//!
+//! `jsonwebtoken` checks signatures; on its own it lets through headers a careful verifier must
+//! refuse (`crit`, `jku`, `jwk`, `x5u`, `x5c`), and its clock is the process's. So every token is
+//! first judged here: the header is parsed by us and must say exactly `"alg":"HS256"`, then the
+//! signature is checked, then the claims' times are checked against a `now` the caller passes.
+//! `jsonwebtoken` runs on [`hs256_provider`], which knows no algorithm but HMAC-SHA256.
+
+pub mod hs256_provider;
+pub mod session_token;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::secret::Secret;
+use crate::ApiError;
+
+/// Shortest signing key accepted, in bytes (SPEC "Session JWT"; RFC 7518 §3.2 wants a key at
+/// least as long as the hash output).
+pub const MIN_KEY_BYTES: usize = 32;
+/// Longest token looked at, in bytes: anything longer is refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+/// Clock skew tolerated on `exp` and `iat`, in seconds (SPEC: at most 30).
+pub const LEEWAY_SECONDS: u64 = 30;
+/// Header parameters that ask the verifier to fetch or trust keys, or to understand extensions:
+/// deskgate understands none of them, so a token carrying one is refused (RFC 7515 §4.1.11).
+const REFUSED_HEADERS: [&str; 5] = ["crit", "jku", "jwk", "x5u", "x5c"];
+
+/// Why a token is refused. Every variant becomes `401 invalid_token` at the HTTP boundary; the
+/// detail is for tests and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// When the token is not three base64url parts of JSON, or is too long.
+    #[error("the token is malformed")]
+    Malformed,
+    /// When `alg` is anything but `HS256` (`none` included).
+    #[error("the token's algorithm is not HS256")]
+    UnsupportedAlgorithm,
+    /// When the header carries `crit`, `jku`, `jwk`, `x5u` or `x5c`.
+    #[error("the token's header has a parameter deskgate does not accept")]
+    RefusedHeader,
+    /// When `kid` names another key.
+    #[error("the token was signed with an unknown key")]
+    UnknownKey,
+    /// When the signature does not match.
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    /// When `iss`, `aud` or the account claim is not what this verifier expects.
+    #[error("the token was issued for someone else")]
+    WrongAudience,
+    /// When `exp` is past (beyond the leeway).
+    #[error("the token has expired")]
+    Expired,
+    /// When `iat` is in the future (beyond the leeway).
+    #[error("the token was issued in the future")]
+    IssuedInFuture,
+    /// When the token lives longer than its kind allows, or `exp` is not after `iat`.
+    #[error("the token's lifetime is not allowed")]
+    LifetimeNotAllowed,
+    /// When the token was issued too long ago for its kind.
+    #[error("the token is too old")]
+    TooOld,
+}
+
+impl From<TokenError> for ApiError {
+    fn from(_: TokenError) -> Self {
+        ApiError::InvalidToken
+    }
+}
+
+/// An HS256 key with the `kid` that names it in token headers.
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    secret: Secret,
+    kid: String,
+}
+
+impl SigningKey {
+    /// A key from a secret's bytes; shorter than [`MIN_KEY_BYTES`] is a configuration error,
+    /// and the worker refuses to sign with it.
+    pub fn new(secret: Secret) -> Result<Self, ApiError> {
+        if secret.expose().len() < MIN_KEY_BYTES {
+            return Err(ApiError::Misconfigured);
+        }
+        // The kid names the key without revealing it: a truncated SHA-256 of a >= 256-bit key.
+        let digest = Sha256::digest(secret.expose());
+        let kid = format!("hs256-{}", hex(digest.get(..8).unwrap_or_default()));
+        Ok(Self { secret, kid })
+    }
+
+    /// The key's name in token headers.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The raw key bytes, for signing and verifying only.
+    fn bytes(&self) -> &[u8] {
+        self.secret.expose()
+    }
+}
+
+/// Signs `claims` as an HS256 JWT with `kid` set.
+pub fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, ApiError> {
+    hs256_provider::install();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(key.kid().to_owned());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key.bytes()))
+        .map_err(|_| ApiError::Internal)
+}
+
+/// Checks the header policy and the signature, then returns the claims for the caller's own
+/// claim checks. `expected_kid` is enforced when given: a header without `kid`, or with another,
+/// is refused.
+pub fn verify_signature<T: DeserializeOwned>(
+    token: &str,
+    key: &[u8],
+    expected_kid: Option<&str>,
+) -> Result<T, TokenError> {
+    if token.len() > MAX_TOKEN_BYTES || token.split('.').count() != 3 {
+        return Err(TokenError::Malformed);
+    }
+    check_header(token, expected_kid)?;
+    hs256_provider::install();
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Times, audience and issuer are checked by the caller against its own `now`.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<T>(token, &DecodingKey::from_secret(key), &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::InvalidAlgorithm => TokenError::UnsupportedAlgorithm,
+            _ => TokenError::Malformed,
+        })
+}
+
+fn check_header(token: &str, expected_kid: Option<&str>) -> Result<(), TokenError> {
+    let encoded = token.split('.').next().unwrap_or_default();
+    let json = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| TokenError::Malformed)?;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
+    if header.get("alg").and_then(|v| v.as_str()) != Some("HS256") {
+        return Err(TokenError::UnsupportedAlgorithm);
+    }
+    if REFUSED_HEADERS.iter().any(|h| header.contains_key(*h)) {
+        return Err(TokenError::RefusedHeader);
+    }
+    if let Some(typ) = header.get("typ") {
+        if !typ.as_str().is_some_and(|t| t.eq_ignore_ascii_case("JWT")) {
+            return Err(TokenError::Malformed);
+        }
+    }
+    if let Some(kid) = expected_kid {
+        if header.get("kid").and_then(|v| v.as_str()) != Some(kid) {
+            return Err(TokenError::UnknownKey);
+        }
+    }
+    Ok(())
+}
+
+/// The time rules every token kind shares: not issued in the future, not expired, and
+/// `exp - iat` within `max_lifetime` (each with [`LEEWAY_SECONDS`] of skew allowed).
+pub fn check_times(iat: u64, exp: u64, now: u64, max_lifetime: u64) -> Result<(), TokenError> {
+    if exp <= iat || exp - iat > max_lifetime {
+        return Err(TokenError::LifetimeNotAllowed);
+    }
+    if iat > now.saturating_add(LEEWAY_SECONDS) {
+        return Err(TokenError::IssuedInFuture);
+    }
+    if now >= exp.saturating_add(LEEWAY_SECONDS) {
+        return Err(TokenError::Expired);
+    }
+    Ok(())
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_shorter_than_32_bytes_are_refused() {
+        assert_eq!(
+            SigningKey::new(Secret::new("x".repeat(31))).err(),
+            Some(ApiError::Misconfigured)
+        );
+        assert!(SigningKey::new(Secret::new("x".repeat(32))).is_ok());
+    }
+
+    #[test]
+    fn the_kid_names_the_key_without_revealing_it() {
+        let a = SigningKey::new(Secret::new("a".repeat(32))).ok();
+        let b = SigningKey::new(Secret::new("b".repeat(32))).ok();
+        let (a, b) = (a.map(|k| k.kid().to_owned()), b.map(|k| k.kid().to_owned()));
+        assert_ne!(a, b);
+        assert!(a.is_some_and(|k| k.starts_with("hs256-") && k.len() == 22 && !k.contains("aaaa")));
+    }
+
+    #[test]
+    fn time_rules_allow_30_seconds_of_skew_and_nothing_more() {
+        let cases = [
+            (1000, 4600, 1000, 3600, Ok(())),
+            (1000, 4600, 4629, 3600, Ok(())),
+            (1000, 4600, 4630, 3600, Err(TokenError::Expired)),
+            (1030, 4630, 1000, 3600, Ok(())),
+            (1031, 4631, 1000, 3600, Err(TokenError::IssuedInFuture)),
+            (1000, 4601, 1000, 3600, Err(TokenError::LifetimeNotAllowed)),
+            (1000, 1000, 1000, 3600, Err(TokenError::LifetimeNotAllowed)),
+            (1000, 999, 1000, 3600, Err(TokenError::LifetimeNotAllowed)),
+        ];
+        for (iat, exp, now, max, want) in cases {
+            assert_eq!(check_times(iat, exp, now, max), want, "iat {iat} exp {exp} now {now}");
+        }
+    }
+}

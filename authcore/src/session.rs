@@ -1,0 +1,159 @@
+//! Server-side sessions: the identifiers a sign-in creates, what is stored, and when a stored
+//! session still counts.
+//!
+//! The cookie carries a 256-bit random token; storage keeps only its SHA-256, so a leaked table
+//! cannot be replayed as cookies. The JWT's `sid` is a separate random id, so a JWT never reveals
+//! the cookie's value.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::jwt::hex;
+use crate::jwt::session_token::SessionClaims;
+
+/// How long a session lives by default: one agent shift, in seconds.
+pub const DEFAULT_SESSION_TTL_SECONDS: u64 = 8 * 3600;
+/// How long a session JWT lives by default, in seconds (SPEC: at most 3600).
+pub const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
+/// Random bytes one sign-in consumes.
+pub const RANDOM_BYTES: usize = 64;
+
+/// The identifiers of a new session, drawn from the caller's CSPRNG bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSessionIds {
+    /// The cookie value: 32 random bytes, base64url. Never stored.
+    pub token: String,
+    /// The public session id (`sid`): 16 random bytes, hex.
+    pub id: String,
+    /// The first JWT's `jti`: 16 random bytes, hex.
+    pub jti: String,
+}
+
+impl NewSessionIds {
+    /// Splits 64 CSPRNG bytes into a token, a session id and a jti.
+    pub fn from_random(random: &[u8; RANDOM_BYTES]) -> Self {
+        let (token, rest) = random.split_at(32);
+        let (id, jti) = rest.split_at(16);
+        Self {
+            token: URL_SAFE_NO_PAD.encode(token),
+            id: hex(id),
+            jti: hex(jti),
+        }
+    }
+}
+
+/// The stored form of a session token: its SHA-256, hex. (The token is 256 random bits, so an
+/// unkeyed hash is enough: there is no dictionary to try.)
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A session as storage keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The public session id (`sid`).
+    pub id: String,
+    /// The account.
+    pub account: String,
+    /// The agent id.
+    pub subject: String,
+    /// The agent's display name.
+    pub name: String,
+    /// `agent` or `owner`.
+    pub role: String,
+    /// The platform.
+    pub platform: String,
+    /// Created at (unix seconds).
+    pub created_at: u64,
+    /// Ends at (unix seconds).
+    pub expires_at: u64,
+    /// Whether it was signed out.
+    pub revoked: bool,
+}
+
+impl SessionRecord {
+    /// Whether the session still counts for `account` at `now`.
+    pub fn is_live(&self, account: &str, now: u64) -> bool {
+        !self.revoked && self.account == account && now < self.expires_at
+    }
+
+    /// The user this session signs in.
+    pub fn user(&self) -> wire::User {
+        wire::User {
+            id: self.subject.clone(),
+            name: self.name.clone(),
+            role: self.role.clone(),
+            account: self.account.clone(),
+            platform: self.platform.clone(),
+        }
+    }
+
+    /// Claims for a fresh JWT of this session: it never outlives the session.
+    pub fn jwt_claims(&self, issuer: &str, jti: String, now: u64, ttl: u64) -> SessionClaims {
+        SessionClaims {
+            iss: issuer.to_owned(),
+            aud: crate::jwt::session_token::AUDIENCE.to_owned(),
+            sub: self.subject.clone(),
+            name: self.name.clone(),
+            acc: self.account.clone(),
+            role: self.role.clone(),
+            plat: self.platform.clone(),
+            sid: self.id.clone(),
+            jti,
+            iat: now,
+            exp: now + ttl.min(self.expires_at.saturating_sub(now)).max(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> SessionRecord {
+        SessionRecord {
+            id: "s".into(),
+            account: "acme".into(),
+            subject: "1".into(),
+            name: "Ann".into(),
+            role: "agent".into(),
+            platform: "genesys".into(),
+            created_at: 100,
+            expires_at: 200,
+            revoked: false,
+        }
+    }
+
+    #[test]
+    fn new_ids_use_every_random_byte_and_differ_from_each_other() {
+        let mut random = [0u8; RANDOM_BYTES];
+        for (i, b) in random.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let ids = NewSessionIds::from_random(&random);
+        assert_eq!(ids.token.len(), 43);
+        assert_eq!(ids.id, "202122232425262728292a2b2c2d2e2f");
+        assert_eq!(ids.jti, "303132333435363738393a3b3c3d3e3f");
+        assert_ne!(token_hash(&ids.token), ids.token);
+        assert_eq!(token_hash(&ids.token).len(), 64);
+    }
+
+    #[test]
+    fn a_session_counts_only_for_its_account_until_it_ends_or_is_revoked() {
+        let r = record();
+        assert!(r.is_live("acme", 199));
+        assert!(!r.is_live("acme", 200));
+        assert!(!r.is_live("globex", 150));
+        assert!(!SessionRecord { revoked: true, ..r }.is_live("acme", 150));
+    }
+
+    #[test]
+    fn a_jwt_never_outlives_its_session() {
+        let c = record().jwt_claims("https://acme.x", "j".into(), 150, 3600);
+        assert_eq!((c.iat, c.exp), (150, 200));
+        let c = record().jwt_claims("https://acme.x", "j".into(), 100, 60);
+        assert_eq!(c.exp, 160);
+        assert_eq!((c.sid.as_str(), c.sub.as_str(), c.role.as_str()), ("s", "1", "agent"));
+    }
+}
