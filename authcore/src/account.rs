@@ -83,7 +83,11 @@ mod tests {
             ("acme.localhost:8787", "localhost", Some("acme")),
             ("acme.localhost", "localhost", Some("acme")),
             ("ACME.LocalHost:8787", "localhost", Some("acme")),
-            ("vattenfall.deskgate.example", "deskgate.example", Some("vattenfall")),
+            (
+                "vattenfall.deskgate.example",
+                "deskgate.example",
+                Some("vattenfall"),
+            ),
             ("a-1.deskgate.example", "deskgate.example", Some("a-1")),
             ("localhost:8787", "localhost", None),
             ("127.0.0.1:8787", "localhost", None),
@@ -99,7 +103,11 @@ mod tests {
         ];
         for (host, base, want) in cases {
             let got = Account::from_host(host, base).ok();
-            assert_eq!(got.as_ref().map(Account::as_str), *want, "{host} under {base}");
+            assert_eq!(
+                got.as_ref().map(Account::as_str),
+                *want,
+                "{host} under {base}"
+            );
         }
     }
 

@@ -11,7 +11,9 @@ pub const JWT_COOKIE: &str = "__Host-deskgate_jwt";
 
 /// A `Set-Cookie` value that stores `value` for `max_age` seconds.
 pub fn set_cookie(name: &str, value: &str, max_age: u64) -> String {
-    format!("{name}={value}; Secure; HttpOnly; Path=/; SameSite=None; Partitioned; Max-Age={max_age}")
+    format!(
+        "{name}={value}; Secure; HttpOnly; Path=/; SameSite=None; Partitioned; Max-Age={max_age}"
+    )
 }
 
 /// A `Set-Cookie` value that deletes the cookie (same attributes, so it hits the same partition).
@@ -52,8 +54,14 @@ mod tests {
         let h = Some("a=1; __Host-deskgate_session=tok; __Host-deskgate_jwt=x.y.z");
         assert_eq!(read_cookie(h, SESSION_COOKIE), Some("tok"));
         assert_eq!(read_cookie(h, JWT_COOKIE), Some("x.y.z"));
-        assert_eq!(read_cookie(Some("deskgate_session=tok"), SESSION_COOKIE), None);
-        assert_eq!(read_cookie(Some("__Host-deskgate_session="), SESSION_COOKIE), None);
+        assert_eq!(
+            read_cookie(Some("deskgate_session=tok"), SESSION_COOKIE),
+            None
+        );
+        assert_eq!(
+            read_cookie(Some("__Host-deskgate_session="), SESSION_COOKIE),
+            None
+        );
         assert_eq!(read_cookie(None, SESSION_COOKIE), None);
     }
 }

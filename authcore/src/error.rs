@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn only_401s_carry_a_bearer_challenge_and_only_an_invalid_token_names_the_error() {
-        assert_eq!(ApiError::Unauthenticated.www_authenticate(), Some(r#"Bearer realm="deskgate""#));
+        assert_eq!(
+            ApiError::Unauthenticated.www_authenticate(),
+            Some(r#"Bearer realm="deskgate""#)
+        );
         assert!(ApiError::InvalidToken
             .www_authenticate()
             .is_some_and(|h| h.contains(r#"error="invalid_token""#)));

@@ -32,7 +32,9 @@ impl OriginList {
     /// Whether `origin` matches an entry.
     pub fn allows(&self, origin: &str) -> bool {
         let origin = origin.to_ascii_lowercase();
-        self.0.iter().any(|pattern| matches_pattern(pattern, &origin))
+        self.0
+            .iter()
+            .any(|pattern| matches_pattern(pattern, &origin))
     }
 
     /// The entries as CSP source expressions, space-separated.

@@ -49,7 +49,11 @@ mod tests {
         assert_eq!(Platform::parse("liveengage"), Ok(Platform::LiveEngage));
         assert_eq!(Platform::parse("genesys"), Ok(Platform::Genesys));
         for bad in ["", "LiveEngage", "genesys ", "salesforce", "liveengage/x"] {
-            assert_eq!(Platform::parse(bad), Err(ApiError::UnknownPlatform), "{bad:?}");
+            assert_eq!(
+                Platform::parse(bad),
+                Err(ApiError::UnknownPlatform),
+                "{bad:?}"
+            );
         }
     }
 }

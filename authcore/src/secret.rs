@@ -45,7 +45,13 @@ mod tests {
     fn a_secret_matches_only_itself() {
         let key = Secret::new("demo-acme-key");
         assert!(key.matches("demo-acme-key"));
-        for other in ["", "demo-acme-ke", "demo-acme-key ", "DEMO-ACME-KEY", "demo-acme-keyx"] {
+        for other in [
+            "",
+            "demo-acme-ke",
+            "demo-acme-key ",
+            "DEMO-ACME-KEY",
+            "demo-acme-keyx",
+        ] {
             assert!(!key.matches(other), "{other:?}");
         }
     }

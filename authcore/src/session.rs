@@ -154,6 +154,9 @@ mod tests {
         assert_eq!((c.iat, c.exp), (150, 200));
         let c = record().jwt_claims("https://acme.x", "j".into(), 100, 60);
         assert_eq!(c.exp, 160);
-        assert_eq!((c.sid.as_str(), c.sub.as_str(), c.role.as_str()), ("s", "1", "agent"));
+        assert_eq!(
+            (c.sid.as_str(), c.sub.as_str(), c.role.as_str()),
+            ("s", "1", "agent")
+        );
     }
 }

@@ -106,7 +106,10 @@ mod tests {
     use super::*;
 
     fn invalid(body: &str) -> bool {
-        matches!(parse_sign_in(body.as_bytes()), Err(ApiError::InvalidRequest(_)))
+        matches!(
+            parse_sign_in(body.as_bytes()),
+            Err(ApiError::InvalidRequest(_))
+        )
     }
 
     #[test]
@@ -166,20 +169,35 @@ mod tests {
 
     #[test]
     fn oversized_bodies_are_refused_before_and_after_reading() {
-        assert_eq!(check_declared_length(Some("8193")), Err(ApiError::PayloadTooLarge));
+        assert_eq!(
+            check_declared_length(Some("8193")),
+            Err(ApiError::PayloadTooLarge)
+        );
         assert_eq!(check_declared_length(Some("8192")), Ok(()));
         assert_eq!(check_declared_length(None), Ok(()));
-        assert!(matches!(check_declared_length(Some("lots")), Err(ApiError::InvalidRequest(_))));
+        assert!(matches!(
+            check_declared_length(Some("lots")),
+            Err(ApiError::InvalidRequest(_))
+        ));
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(parse_sign_in(&big), Err(ApiError::PayloadTooLarge));
     }
 
     #[test]
     fn only_json_content_types_are_json() {
-        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON"] {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+        ] {
             assert!(is_json_content_type(Some(ok)), "{ok}");
         }
-        for bad in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", ""] {
+        for bad in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/jsonx",
+            "",
+        ] {
             assert!(!is_json_content_type(Some(bad)), "{bad}");
         }
         assert!(!is_json_content_type(None));

@@ -56,7 +56,12 @@ mod tests {
 
     #[test]
     fn attempts_are_refused_only_while_a_full_window_is_open() {
-        let w = |started_at, failures| Some(FailureWindow { started_at, failures });
+        let w = |started_at, failures| {
+            Some(FailureWindow {
+                started_at,
+                failures,
+            })
+        };
         let cases = [
             (None, 1000, None),
             (w(1000, 2), 1010, None),

@@ -1,0 +1,21 @@
+//! The deskgate Worker: the only crate that knows about `worker`, bindings and storage.
+//!
+//! A request flows `fetch` → [`routes::handle`] → one handler in `routes/`, which gathers inputs
+//! (headers, body, secrets, rows from `store/`), asks `authcore` for every decision, and returns a
+//! response or an [`authcore::ApiError`] that [`http::error`] renders. Nothing here panics on
+//! input: a panic would abort the isolate and every request in it.
+
+mod auth;
+mod config;
+mod context;
+mod http;
+mod routes;
+mod runtime;
+mod store;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    routes::handle(req, &env).await
+}

@@ -82,7 +82,12 @@ mod tests {
 
     #[test]
     fn only_hs256_is_provided() {
-        for alg in [Algorithm::HS384, Algorithm::HS512, Algorithm::RS256, Algorithm::ES256] {
+        for alg in [
+            Algorithm::HS384,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::ES256,
+        ] {
             assert!(hs256(&alg, b"k").is_err(), "{alg:?}");
         }
         assert!(hs256(&Algorithm::HS256, b"k").is_ok());
@@ -94,7 +99,9 @@ mod tests {
         let Ok(mac) = hs256(&Algorithm::HS256, b"Jefe") else {
             unreachable!("HS256 is provided")
         };
-        let sig = mac.try_sign(b"what do ya want for nothing?").unwrap_or_default();
+        let sig = mac
+            .try_sign(b"what do ya want for nothing?")
+            .unwrap_or_default();
         assert_eq!(
             crate::jwt::hex(&sig),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

@@ -223,7 +223,11 @@ mod tests {
             (1000, 999, 1000, 3600, Err(TokenError::LifetimeNotAllowed)),
         ];
         for (iat, exp, now, max, want) in cases {
-            assert_eq!(check_times(iat, exp, now, max), want, "iat {iat} exp {exp} now {now}");
+            assert_eq!(
+                check_times(iat, exp, now, max),
+                want,
+                "iat {iat} exp {exp} now {now}"
+            );
         }
     }
 }

@@ -124,7 +124,10 @@ mod tests {
     }
 
     fn header_with(extra: &str) -> String {
-        format!(r#"{{"alg":"HS256","typ":"JWT","kid":"{}"{extra}}}"#, key().kid())
+        format!(
+            r#"{{"alg":"HS256","typ":"JWT","kid":"{}"{extra}}}"#,
+            key().kid()
+        )
     }
 
     fn payload() -> String {
@@ -134,7 +137,10 @@ mod tests {
     #[test]
     fn a_signed_token_verifies_and_round_trips_its_claims() {
         let token = sign_session(&claims(), &key()).unwrap();
-        assert_eq!(verify_session(&token, &key(), &expected(), NOW), Ok(claims()));
+        assert_eq!(
+            verify_session(&token, &key(), &expected(), NOW),
+            Ok(claims())
+        );
     }
 
     #[test]
@@ -193,28 +199,145 @@ mod tests {
                 forge(r#"{"alg":"none"}"#, &good, k),
                 TokenError::UnsupportedAlgorithm,
             ),
-            ("alg HS384", forge(r#"{"alg":"HS384"}"#, &good, k), TokenError::UnsupportedAlgorithm),
-            ("alg RS256", forge(r#"{"alg":"RS256"}"#, &good, k), TokenError::UnsupportedAlgorithm),
-            ("alg hs256", forge(r#"{"alg":"hs256"}"#, &good, k), TokenError::UnsupportedAlgorithm),
-            ("crit", forge(&header_with(r#","crit":["exp"]"#), &good, k), TokenError::RefusedHeader),
-            ("jku", forge(&header_with(r#","jku":"https://evil/k""#), &good, k), TokenError::RefusedHeader),
-            ("jwk", forge(&header_with(r#","jwk":{"kty":"oct","k":"AA"}"#), &good, k), TokenError::RefusedHeader),
-            ("x5u", forge(&header_with(r#","x5u":"https://evil/c""#), &good, k), TokenError::RefusedHeader),
-            ("x5c", forge(&header_with(r#","x5c":["AA"]"#), &good, k), TokenError::RefusedHeader),
-            ("no kid", forge(r#"{"alg":"HS256"}"#, &good, k), TokenError::UnknownKey),
-            ("other kid", forge(r#"{"alg":"HS256","kid":"hs256-0000000000000000"}"#, &good, k), TokenError::UnknownKey),
-            ("typ JOSE+JSON", forge(&format!(r#"{{"alg":"HS256","typ":"JOSE+JSON","kid":"{}"}}"#, key().kid()), &good, k), TokenError::Malformed),
-            ("other key", forge(&header_with(""), &good, b"another-signing-key-of-32-bytes!!!!"), TokenError::BadSignature),
-            ("other account", forge(&header_with(""), &with(&|c| c.acc = "globex".into()), k), TokenError::WrongAudience),
-            ("other issuer", forge(&header_with(""), &with(&|c| c.iss = "https://globex.deskgate.example".into()), k), TokenError::WrongAudience),
-            ("other audience", forge(&header_with(""), &with(&|c| c.aud = "other".into()), k), TokenError::WrongAudience),
-            ("expired", forge(&header_with(""), &with(&|c| { c.iat = NOW - 3000; c.exp = NOW - 31; }), k), TokenError::Expired),
-            ("issued in the future", forge(&header_with(""), &with(&|c| { c.iat = NOW + 60; c.exp = NOW + 600; }), k), TokenError::IssuedInFuture),
-            ("lives too long", forge(&header_with(""), &with(&|c| c.exp = NOW + 3601), k), TokenError::LifetimeNotAllowed),
-            ("missing claim", forge(&header_with(""), r#"{"iss":"https://acme.deskgate.example"}"#, k), TokenError::Malformed),
+            (
+                "alg HS384",
+                forge(r#"{"alg":"HS384"}"#, &good, k),
+                TokenError::UnsupportedAlgorithm,
+            ),
+            (
+                "alg RS256",
+                forge(r#"{"alg":"RS256"}"#, &good, k),
+                TokenError::UnsupportedAlgorithm,
+            ),
+            (
+                "alg hs256",
+                forge(r#"{"alg":"hs256"}"#, &good, k),
+                TokenError::UnsupportedAlgorithm,
+            ),
+            (
+                "crit",
+                forge(&header_with(r#","crit":["exp"]"#), &good, k),
+                TokenError::RefusedHeader,
+            ),
+            (
+                "jku",
+                forge(&header_with(r#","jku":"https://evil/k""#), &good, k),
+                TokenError::RefusedHeader,
+            ),
+            (
+                "jwk",
+                forge(&header_with(r#","jwk":{"kty":"oct","k":"AA"}"#), &good, k),
+                TokenError::RefusedHeader,
+            ),
+            (
+                "x5u",
+                forge(&header_with(r#","x5u":"https://evil/c""#), &good, k),
+                TokenError::RefusedHeader,
+            ),
+            (
+                "x5c",
+                forge(&header_with(r#","x5c":["AA"]"#), &good, k),
+                TokenError::RefusedHeader,
+            ),
+            (
+                "no kid",
+                forge(r#"{"alg":"HS256"}"#, &good, k),
+                TokenError::UnknownKey,
+            ),
+            (
+                "other kid",
+                forge(
+                    r#"{"alg":"HS256","kid":"hs256-0000000000000000"}"#,
+                    &good,
+                    k,
+                ),
+                TokenError::UnknownKey,
+            ),
+            (
+                "typ JOSE+JSON",
+                forge(
+                    &format!(
+                        r#"{{"alg":"HS256","typ":"JOSE+JSON","kid":"{}"}}"#,
+                        key().kid()
+                    ),
+                    &good,
+                    k,
+                ),
+                TokenError::Malformed,
+            ),
+            (
+                "other key",
+                forge(
+                    &header_with(""),
+                    &good,
+                    b"another-signing-key-of-32-bytes!!!!",
+                ),
+                TokenError::BadSignature,
+            ),
+            (
+                "other account",
+                forge(&header_with(""), &with(&|c| c.acc = "globex".into()), k),
+                TokenError::WrongAudience,
+            ),
+            (
+                "other issuer",
+                forge(
+                    &header_with(""),
+                    &with(&|c| c.iss = "https://globex.deskgate.example".into()),
+                    k,
+                ),
+                TokenError::WrongAudience,
+            ),
+            (
+                "other audience",
+                forge(&header_with(""), &with(&|c| c.aud = "other".into()), k),
+                TokenError::WrongAudience,
+            ),
+            (
+                "expired",
+                forge(
+                    &header_with(""),
+                    &with(&|c| {
+                        c.iat = NOW - 3000;
+                        c.exp = NOW - 31;
+                    }),
+                    k,
+                ),
+                TokenError::Expired,
+            ),
+            (
+                "issued in the future",
+                forge(
+                    &header_with(""),
+                    &with(&|c| {
+                        c.iat = NOW + 60;
+                        c.exp = NOW + 600;
+                    }),
+                    k,
+                ),
+                TokenError::IssuedInFuture,
+            ),
+            (
+                "lives too long",
+                forge(&header_with(""), &with(&|c| c.exp = NOW + 3601), k),
+                TokenError::LifetimeNotAllowed,
+            ),
+            (
+                "missing claim",
+                forge(
+                    &header_with(""),
+                    r#"{"iss":"https://acme.deskgate.example"}"#,
+                    k,
+                ),
+                TokenError::Malformed,
+            ),
             ("two parts", "a.b".into(), TokenError::Malformed),
             ("garbage", "!!!.???.***".into(), TokenError::Malformed),
-            ("huge", format!("{}.{}.x", "a".repeat(4096), "b"), TokenError::Malformed),
+            (
+                "huge",
+                format!("{}.{}.x", "a".repeat(4096), "b"),
+                TokenError::Malformed,
+            ),
         ];
         for (what, token, want) in cases {
             assert_eq!(

@@ -1,0 +1,103 @@
+//! Who a request is: the session behind a session cookie, a JWT cookie or a bearer JWT
+//! (SPEC §1.5). Every JWT is checked against its server-side session, so signing out revokes
+//! the JWTs of that session at once.
+
+use authcore::cookie::{read_cookie, JWT_COOKIE, SESSION_COOKIE};
+use authcore::jwt::session_token::{verify_session, Expected, SessionClaims};
+use authcore::jwt::SigningKey;
+use authcore::session::{token_hash, SessionRecord};
+use authcore::ApiError;
+use worker::{D1Database, Env, Request};
+
+use crate::context::RequestContext;
+use crate::http::header;
+use crate::store::sessions;
+
+/// A live session, and whether the client should be handed a fresh JWT cookie.
+pub struct Authenticated {
+    /// The session.
+    pub session: SessionRecord,
+    /// True when the session cookie is good but the JWT cookie is missing, expired or invalid.
+    pub needs_fresh_jwt: bool,
+}
+
+/// Authenticates by `Authorization: Bearer`, else the session cookie, else the JWT cookie.
+pub async fn authenticate_session(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    ctx: &RequestContext,
+) -> Result<Authenticated, ApiError> {
+    let cookies = header(req, "Cookie");
+    if let Some(token) = bearer_token(req)? {
+        return by_jwt(&token, env, db, ctx).await;
+    }
+    if let Some(token) = read_cookie(cookies.as_deref(), SESSION_COOKIE) {
+        let session = sessions::by_token_hash(db, &token_hash(token))
+            .await?
+            .filter(|s| s.is_live(ctx.account.as_str(), ctx.now))
+            .ok_or(ApiError::InvalidToken)?;
+        let jwt_ok = match read_cookie(cookies.as_deref(), JWT_COOKIE) {
+            Some(jwt) => verify(jwt, env, ctx).is_ok_and(|c| c.sid == session.id),
+            None => false,
+        };
+        return Ok(Authenticated {
+            session,
+            needs_fresh_jwt: !jwt_ok,
+        });
+    }
+    if let Some(jwt) = read_cookie(cookies.as_deref(), JWT_COOKIE) {
+        return by_jwt(jwt, env, db, ctx).await;
+    }
+    Err(ApiError::Unauthenticated)
+}
+
+async fn by_jwt(
+    token: &str,
+    env: &Env,
+    db: &D1Database,
+    ctx: &RequestContext,
+) -> Result<Authenticated, ApiError> {
+    let claims = verify(token, env, ctx)?;
+    let session = sessions::by_id(db, &claims.sid)
+        .await?
+        .filter(|s| s.is_live(ctx.account.as_str(), ctx.now))
+        .ok_or(ApiError::InvalidToken)?;
+    Ok(Authenticated {
+        session,
+        needs_fresh_jwt: false,
+    })
+}
+
+fn verify(token: &str, env: &Env, ctx: &RequestContext) -> Result<SessionClaims, ApiError> {
+    let key = signing_key(env, ctx)?;
+    let expected = Expected {
+        account: ctx.account.clone(),
+        issuer: ctx.issuer.clone(),
+    };
+    Ok(verify_session(token, &key, &expected, ctx.now)?)
+}
+
+/// The account's signing key.
+pub fn signing_key(env: &Env, ctx: &RequestContext) -> Result<SigningKey, ApiError> {
+    crate::config::signing_key(env, &ctx.account)
+}
+
+/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1). Another scheme is not a
+/// bearer credential and is ignored; `Bearer` with nothing usable after it is an invalid token.
+fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = header(req, "Authorization") else {
+        return Ok(None);
+    };
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return Ok(None);
+    }
+    let token = token.trim();
+    if token.is_empty() || token.contains(' ') {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(Some(token.to_owned()))
+}

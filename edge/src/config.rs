@@ -1,0 +1,101 @@
+//! Configuration from wrangler vars and Worker secrets. Missing configuration fails closed: no
+//! base domain means no account, no key means no sign-in, a short signing key means no tokens.
+
+use authcore::jwt::SigningKey;
+use authcore::origin::OriginList;
+use authcore::secret::Secret;
+use authcore::session::{DEFAULT_JWT_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS};
+use authcore::throttle::ThrottlePolicy;
+use authcore::{Account, ApiError, Platform};
+use worker::Env;
+
+/// The deployment-wide settings, read once per request.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Accounts are `<account>.<base_domain>`.
+    pub base_domain: String,
+    /// How long a session lives, in seconds.
+    pub session_ttl: u64,
+    /// How long a session JWT lives, in seconds (capped at 3600 by the rules).
+    pub jwt_ttl: u64,
+    /// The sign-in failure throttle.
+    pub throttle: ThrottlePolicy,
+}
+
+impl Config {
+    /// Reads the vars; without `BASE_DOMAIN` every request is refused.
+    pub fn from_env(env: &Env) -> Result<Self, ApiError> {
+        let base_domain = var(env, "BASE_DOMAIN")
+            .filter(|d| !d.trim().is_empty())
+            .ok_or_else(|| {
+                worker::console_error!("BASE_DOMAIN is not set: refusing every request");
+                ApiError::Misconfigured
+            })?;
+        let defaults = ThrottlePolicy::default();
+        Ok(Self {
+            base_domain,
+            session_ttl: number(env, "SESSION_TTL_SECONDS").unwrap_or(DEFAULT_SESSION_TTL_SECONDS),
+            jwt_ttl: number(env, "JWT_TTL_SECONDS")
+                .unwrap_or(DEFAULT_JWT_TTL_SECONDS)
+                .min(authcore::jwt::session_token::MAX_LIFETIME_SECONDS),
+            throttle: ThrottlePolicy {
+                max_failures: number(env, "SIGNIN_MAX_FAILURES")
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(defaults.max_failures),
+                window_seconds: number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
+                    .unwrap_or(defaults.window_seconds),
+            },
+        })
+    }
+}
+
+/// The desktop origins allowed for one platform (its CSP `frame-ancestors`).
+pub fn desktop_origins(env: &Env, platform: Platform) -> OriginList {
+    OriginList::parse(&var(env, platform.desktop_origins_var()).unwrap_or_default())
+}
+
+/// The desktop origins of every platform (the sign-in endpoint's `Origin` allow-list).
+pub fn all_desktop_origins(env: &Env) -> OriginList {
+    let mut all = OriginList::default();
+    for platform in Platform::ALL {
+        all.extend(desktop_origins(env, platform));
+    }
+    all
+}
+
+/// The account's widget API key; `None` means the account does not exist.
+pub fn integration_api_key(env: &Env, account: &Account) -> Option<Secret> {
+    secret(env, &account.integration_api_key_secret())
+}
+
+/// The account's signing key, or the deployment's `JWT_SIGNING_KEY`; refused when shorter than
+/// 32 bytes.
+pub fn signing_key(env: &Env, account: &Account) -> Result<SigningKey, ApiError> {
+    let key = secret(env, &account.jwt_signing_key_secret())
+        .or_else(|| secret(env, "JWT_SIGNING_KEY"))
+        .ok_or_else(|| {
+            worker::console_error!("account {account} has no JWT signing key: refusing to sign");
+            ApiError::Misconfigured
+        })?;
+    SigningKey::new(key).inspect_err(|_| {
+        worker::console_error!(
+            "account {account}'s JWT signing key is under 32 bytes: refusing to sign"
+        );
+    })
+}
+
+fn secret(env: &Env, name: &str) -> Option<Secret> {
+    env.secret(name)
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string())
+}
+
+fn number(env: &Env, name: &str) -> Option<u64> {
+    var(env, name).and_then(|v| v.trim().parse().ok())
+}

@@ -1,0 +1,107 @@
+//! The `sessions` table: created by a sign-in, read by every session check, revoked by sign-out.
+
+use authcore::session::SessionRecord;
+use authcore::ApiError;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+use super::seconds;
+use crate::http::internal;
+
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    account: String,
+    subject: String,
+    name: String,
+    role: String,
+    platform: String,
+    created_at: f64,
+    expires_at: f64,
+    revoked_at: Option<f64>,
+}
+
+impl From<Row> for SessionRecord {
+    fn from(r: Row) -> Self {
+        SessionRecord {
+            id: r.id,
+            account: r.account,
+            subject: r.subject,
+            name: r.name,
+            role: r.role,
+            platform: r.platform,
+            created_at: r.created_at as u64,
+            expires_at: r.expires_at as u64,
+            revoked: r.revoked_at.is_some(),
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, account, subject, name, role, platform, created_at, expires_at, revoked_at";
+
+/// Stores a new session under the hash of its cookie token.
+pub async fn insert(db: &D1Database, s: &SessionRecord, token_hash: &str) -> Result<(), ApiError> {
+    db.prepare(
+        "INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .bind(&[
+        s.id.as_str().into(),
+        token_hash.into(),
+        s.account.as_str().into(),
+        s.subject.as_str().into(),
+        s.name.as_str().into(),
+        s.role.as_str().into(),
+        s.platform.as_str().into(),
+        seconds(s.created_at),
+        seconds(s.expires_at),
+    ])
+    .map_err(internal)?
+    .run()
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// The session whose cookie token hashes to `token_hash`.
+pub async fn by_token_hash(
+    db: &D1Database,
+    token_hash: &str,
+) -> Result<Option<SessionRecord>, ApiError> {
+    one(db, "token_hash", token_hash.into()).await
+}
+
+/// The session with public id `id` (a JWT's `sid`).
+pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<SessionRecord>, ApiError> {
+    one(db, "id", id.into()).await
+}
+
+async fn one(
+    db: &D1Database,
+    column: &'static str,
+    value: JsValue,
+) -> Result<Option<SessionRecord>, ApiError> {
+    let row: Option<Row> = db
+        .prepare(format!(
+            "SELECT {COLUMNS} FROM sessions WHERE {column} = ?1"
+        ))
+        .bind(&[value])
+        .map_err(internal)?
+        .first(None)
+        .await
+        .map_err(internal)?;
+    Ok(row.map(SessionRecord::from))
+}
+
+/// Marks a session signed out; its cookie and every JWT naming it are refused from now on.
+pub async fn revoke(db: &D1Database, id: &str, now: u64) -> Result<(), ApiError> {
+    db.prepare("UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
+        .bind(&[id.into(), seconds(now)])
+        .map_err(internal)?
+        .run()
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
