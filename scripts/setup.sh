@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what deskgate needs on a Debian machine with rustup and Node 20. Idempotent: every
+# step checks first, so a second run takes seconds. `--browser` also installs Chromium and its
+# driver (for the test tiers). Only package registries are used: nothing downloads from GitHub.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+WASM_PACK_VERSION=0.14.0
+# The CLI must equal the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# rust-toolchain.toml pins the toolchain, its components and the wasm target; rustup installs
+# them on first use.
+rustup show active-toolchain >/dev/null
+
+install_crate() { # crate version binary
+  if "$3" --version 2>/dev/null | grep -q "$2"; then return; fi
+  say "installing $1 $2 (compiles once, several minutes)"
+  cargo install --quiet "$1" --version "=$2"
+}
+install_crate wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+install_crate worker-build "$WORKER_BUILD_VERSION" worker-build
+install_crate wasm-pack "$WASM_PACK_VERSION" wasm-pack
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (wrangler, playwright-core, jose)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--browser" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+  say "installing Chromium and chromedriver from Debian"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false

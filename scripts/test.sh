@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test tier, installing what is missing first:
+#   1. lint: rustfmt, clippy -D warnings (native and wasm32)
+#   2. native unit tests of the core rules (cargo test)
+#   3. the widget's own tests in headless Chromium (wasm-pack test)
+#   4. black-box HTTP tests and end-to-end browser tests against the worker on workerd (node --test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh --browser
+
+say "lint"
+cargo fmt --all --check
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+say "tier 1: native unit tests"
+cargo test --quiet -p authcore -p wire
+
+say "tier 2: widget tests in headless Chromium"
+wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" widget
+
+say "tier 3: HTTP against workerd, and the browser end to end"
+scripts/build-widget.sh
+exec node tests/support/run.mjs
