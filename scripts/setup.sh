@@ -12,9 +12,10 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# rust-toolchain.toml pins the toolchain, its components and the wasm target; rustup installs
-# them on first use.
+# rust-toolchain.toml pins the toolchain and its components; rustup installs them on first use,
+# but does not add a pinned target to a toolchain that is already installed, so ask for it.
 rustup show active-toolchain >/dev/null
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 install_crate() { # crate version binary
   if "$3" --version 2>/dev/null | grep -q "$2"; then return; fi

@@ -42,10 +42,10 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Checks a declared `Content-Length` before the body is read.
-pub fn check_declared_length(content_length: Option<&str>) -> Result<(), ApiError> {
+/// Checks a declared `Content-Length` against `max` before the body is read.
+pub fn check_declared_length(content_length: Option<&str>, max: usize) -> Result<(), ApiError> {
     match content_length.map(|v| v.trim().parse::<u64>()) {
-        Some(Ok(n)) if n > MAX_BODY_BYTES as u64 => Err(ApiError::PayloadTooLarge),
+        Some(Ok(n)) if n > max as u64 => Err(ApiError::PayloadTooLarge),
         Some(Err(_)) => Err(ApiError::InvalidRequest(
             "the Content-Length header is not a number".into(),
         )),
@@ -170,13 +170,13 @@ mod tests {
     #[test]
     fn oversized_bodies_are_refused_before_and_after_reading() {
         assert_eq!(
-            check_declared_length(Some("8193")),
+            check_declared_length(Some("8193"), MAX_BODY_BYTES),
             Err(ApiError::PayloadTooLarge)
         );
-        assert_eq!(check_declared_length(Some("8192")), Ok(()));
-        assert_eq!(check_declared_length(None), Ok(()));
+        assert_eq!(check_declared_length(Some("8192"), MAX_BODY_BYTES), Ok(()));
+        assert_eq!(check_declared_length(None, MAX_BODY_BYTES), Ok(()));
         assert!(matches!(
-            check_declared_length(Some("lots")),
+            check_declared_length(Some("lots"), MAX_BODY_BYTES),
             Err(ApiError::InvalidRequest(_))
         ));
         let big = vec![b' '; MAX_BODY_BYTES + 1];

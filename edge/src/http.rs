@@ -1,12 +1,37 @@
 //! Reading requests and writing responses: the one place an [`ApiError`] becomes HTTP.
 
+use authcore::signin::{check_declared_length, is_json_content_type};
 use authcore::ApiError;
+use futures_util::StreamExt;
 use serde::Serialize;
 use worker::{Request, Response};
 
 /// A request header's value, if present.
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
+}
+
+/// The body of a request that must be JSON, at most `max` bytes: `415` for another content type,
+/// `413` as soon as the declared length or the bytes read pass `max` (the rest is never buffered).
+pub async fn read_json_body(req: &mut Request, max: usize) -> Result<Vec<u8>, ApiError> {
+    if !is_json_content_type(header(req, "Content-Type").as_deref()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    check_declared_length(header(req, "Content-Length").as_deref(), max)?;
+    // A request without a body has no stream: that is an empty body, for the parser to refuse.
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|_| ApiError::InvalidRequest("the request body could not be read".into()))?;
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A JSON response with the headers every API answer carries.

@@ -5,14 +5,14 @@ use authcore::cookie::{expire_cookie, set_cookie, JWT_COOKIE, SESSION_COOKIE};
 use authcore::jwt::session_token::sign_session;
 use authcore::origin::check_request_origin;
 use authcore::session::{token_hash, NewSessionIds, SessionRecord, RANDOM_BYTES};
-use authcore::signin::{check_declared_length, is_json_content_type, parse_sign_in, API_KEY_ROLE};
+use authcore::signin::{parse_sign_in, API_KEY_ROLE, MAX_BODY_BYTES};
 use authcore::ApiError;
 use worker::{Env, Request, Response};
 
 use crate::auth::{authenticate_session, signing_key};
 use crate::config::{all_desktop_origins, integration_api_key};
 use crate::context::RequestContext;
-use crate::http::{append, header, json, no_content};
+use crate::http::{append, header, json, no_content, read_json_body};
 use crate::store::{db, sessions, signin_failures};
 
 /// `POST /apis/admin/session/api-key/`: checks run cheapest first, and nothing is written until
@@ -23,14 +23,7 @@ pub async fn sign_in_with_api_key(
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
     check_csrf(&req, env, ctx)?;
-    if !is_json_content_type(header(&req, "Content-Type").as_deref()) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    check_declared_length(header(&req, "Content-Length").as_deref())?;
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::InvalidRequest("the request body could not be read".into()))?;
+    let body = read_json_body(&mut req, MAX_BODY_BYTES).await?;
     let sign_in = parse_sign_in(&body)?;
 
     let db = db(env)?;

@@ -1,0 +1,92 @@
+// The real flow in headless Chromium: a demo agent desktop on one site (127.0.0.1) embeds the
+// widget from another (acme.localhost) with the API key in the widget URL, exactly as LiveEngage
+// and Genesys WDE do. The widget must sign in, strip the key from its URL, and hold both cookies
+// partitioned under the desktop's site; sign-out must remove them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, allCookies } from '../support/browser.mjs';
+import { PORT, SECRETS, OUTPUT } from '../support/env.mjs';
+
+const DESKTOP_SITE = 'http://127.0.0.1';
+let browser;
+before(async () => { browser = await launch(); mkdirSync(OUTPUT, { recursive: true }); });
+after(async () => { await browser?.close(); });
+
+/** Opens a demo desktop in a fresh profile and returns the page and the widget's frame. */
+async function openDesktop(platform, { apikey = SECRETS.acme_integration_api_key, agentId = '1', agentName = 'Ada Lovelace' } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  const fragment = new URLSearchParams({ account: 'acme', agent_id: agentId, agent_name: agentName });
+  if (apikey !== null) fragment.set('apikey', apikey);
+  await page.goto(`http://127.0.0.1:${PORT}/desktop/${platform}.html#${fragment}`);
+  const frameHandle = await page.waitForSelector('#deskgate-frame');
+  const frame = await frameHandle.contentFrame();
+  await frame.waitForSelector('#deskgate:not([data-state="signing-in"])', { timeout: 30_000 });
+  return { context, page, frame };
+}
+
+const deskgateCookies = async (page) => (await allCookies(page)).filter((c) => c.name.startsWith('__Host-deskgate_'));
+
+for (const platform of ['liveengage', 'genesys']) {
+  test(`${platform}: the widget signs the agent in, drops the key from its URL and holds partitioned cookies`, async () => {
+    const { context, page, frame } = await openDesktop(platform);
+    try {
+      assert.equal(await frame.getAttribute('#deskgate', 'data-state'), 'signed-in', await frame.textContent('#deskgate'));
+      assert.equal(await frame.textContent('.agent-name'), 'Ada Lovelace');
+      const url = new URL(frame.url());
+      assert.equal(url.host, `acme.localhost:${PORT}`);
+      assert.equal(url.pathname, `/v2/widget/${platform}`);
+      assert.equal(url.searchParams.has('apikey'), false, frame.url());
+      assert.equal(url.searchParams.get('agent_id'), '1');
+
+      const cookies = await deskgateCookies(page);
+      assert.deepEqual(cookies.map((c) => c.name).sort(), ['__Host-deskgate_jwt', '__Host-deskgate_session']);
+      for (const c of cookies) {
+        assert.equal(c.domain, 'acme.localhost');
+        assert.equal(c.path, '/');
+        assert.equal(c.secure, true);
+        assert.equal(c.httpOnly, true);
+        assert.equal(c.sameSite, 'None');
+        assert.equal(c.partitionKey?.topLevelSite, DESKTOP_SITE, JSON.stringify(c));
+      }
+      const who = await frame.evaluate(() => window.deskgate.whoami());
+      assert.deepEqual(who, { id: '1', name: 'Ada Lovelace', role: 'agent', account: 'acme', platform });
+      assert.equal(await frame.evaluate(() => document.cookie), '', 'HttpOnly: no script reads them');
+      await page.screenshot({ path: join(OUTPUT, `desktop-${platform}-signed-in.png`) });
+
+      await frame.click('#sign-out');
+      await frame.waitForSelector('#deskgate[data-state="signed-out"]');
+      assert.deepEqual(await deskgateCookies(page), []);
+      assert.equal(await frame.evaluate(() => window.deskgate.whoami()), null);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test('a wrong key shows the refusal and sets no cookie', async () => {
+  const { context, page, frame } = await openDesktop('liveengage', { apikey: 'wrong-key' });
+  try {
+    assert.equal(await frame.getAttribute('#deskgate', 'data-state'), 'failed');
+    assert.equal(await frame.getAttribute('#deskgate', 'data-failure'), 'key_refused');
+    assert.match(await frame.textContent('.status'), /API key was refused/);
+    assert.equal(new URL(frame.url()).searchParams.has('apikey'), false);
+    assert.deepEqual(await deskgateCookies(page), []);
+    await page.screenshot({ path: join(OUTPUT, 'desktop-wrong-key.png') });
+  } finally {
+    await context.close();
+  }
+});
+
+test('a desktop that omits the key gets a message naming the missing parameter', async () => {
+  const { context, page, frame } = await openDesktop('genesys', { apikey: null });
+  try {
+    assert.equal(await frame.getAttribute('#deskgate', 'data-failure'), 'missing_parameter');
+    assert.match(await frame.textContent('.status'), /without an API key/);
+    assert.deepEqual(await deskgateCookies(page), []);
+  } finally {
+    await context.close();
+  }
+});

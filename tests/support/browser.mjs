@@ -1,0 +1,27 @@
+// Headless Chromium for the browser tier (Debian's build, driven by playwright-core; Playwright's
+// own browser download is not used). Flags as the machines need them: no sandbox as root, and no
+// background networking on a closed network.
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+/** Launches headless Chromium; the caller closes it. */
+export function launch() {
+  const executablePath = CANDIDATES.find((p) => p && existsSync(p));
+  if (!executablePath) throw new Error('Chromium is not installed: run scripts/setup.sh --browser');
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Every cookie the browser holds, with its partition key (CDP `Storage.getCookies`). */
+export async function allCookies(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const { cookies } = await cdp.send('Storage.getCookies');
+  await cdp.detach();
+  return cookies;
+}

@@ -1,0 +1,67 @@
+// A tiny HTTP client for the black-box suites. It connects to the worker on loopback and sends
+// the `Host` an account's requests carry (`acme.localhost:<port>`), which `fetch` cannot set.
+import { request as httpRequest } from 'node:http';
+import assert from 'node:assert/strict';
+import { PORT } from './env.mjs';
+
+/** The host of an account: `<account>.localhost:<port>`. */
+export const hostOf = (account) => `${account}.localhost:${PORT}`;
+/** The origin of an account, as a browser on its widget page sends it. */
+export const originOf = (account) => `http://${hostOf(account)}`;
+/** The demo desktop's origin (the allowed desktop origin of the run). */
+export const DESKTOP_ORIGIN = `http://127.0.0.1:${PORT}`;
+
+/**
+ * Sends one request. `host` is the Host header (default `acme`'s); `body` is sent as-is when a
+ * string or Buffer, else as JSON with `Content-Type: application/json`.
+ * Resolves to { status, headers, cookies: [Set-Cookie values], text, json }.
+ */
+export function request(method, path, { host = hostOf('acme'), headers = {}, body } = {}) {
+  let payload;
+  const h = { Host: host, ...headers };
+  if (body !== undefined) {
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      payload = body;
+    } else {
+      payload = JSON.stringify(body);
+      h['Content-Type'] ??= 'application/json';
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: PORT, method, path, headers: h }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, cookies: res.headers['set-cookie'] ?? [], text, json });
+      });
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** The value of cookie `name` among `Set-Cookie` values. */
+export function cookieValue(cookies, name) {
+  const c = cookies.find((v) => v.startsWith(`${name}=`));
+  return c === undefined ? undefined : c.slice(name.length + 1).split(';')[0];
+}
+
+/** Asserts the SPEC error shape: status, JSON `{error, error_description}`, no-store, no cookie. */
+export function assertError(res, status, code) {
+  assert.equal(res.status, status, `status of ${res.text}`);
+  assert.equal(res.json?.error, code, res.text);
+  assert.equal(typeof res.json.error_description, 'string');
+  assert.ok(res.json.error_description.length > 0);
+  assert.match(res.headers['content-type'], /^application\/json/);
+  assert.equal(res.headers['cache-control'], 'no-store');
+  assert.deepEqual(res.cookies, [], 'no cookie is set on an error');
+}
+
+let client = 0;
+/** A client address of its own (CF-Connecting-IP), so the sign-in throttle of one test never
+ *  touches another's. workerd keeps a CF-Connecting-IP the client sends, as Cloudflare would not. */
+export const freshClient = () => `198.51.100.${++client}`;

@@ -1,0 +1,49 @@
+// Where the black-box tiers find the worker and the demo secrets, and small process helpers.
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Where tests write what a person may want to look at (never committed). */
+export const OUTPUT = join(REPO, 'tests', 'output');
+
+/** The port of the worker under test (set by run.mjs). */
+export const PORT = Number(process.env.DESKGATE_PORT || 8787);
+
+/** The demo secrets the worker runs with, by name. */
+export const SECRETS = Object.fromEntries(
+  readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+/** A TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once `url` answers at all; rejects after `timeoutMs` or when `alive()` turns false. */
+export async function waitForHttp(url, timeoutMs, alive = () => true) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error('the server process exited');
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
+}
