@@ -11,7 +11,7 @@ const PATH = '/apis/admin/session/api-key/';
 const ACME_KEY = SECRETS.acme_integration_api_key;
 const body = (over = {}) => ({ api_key: ACME_KEY, agent_id: '42', agent_name: 'Ada Lovelace', platform: 'liveengage', ...over });
 const signIn = (b = body(), { account = 'acme', headers = {} } = {}) =>
-  request('POST', PATH, { host: hostOf(account), body: b, headers: { 'CF-Connecting-IP': freshClient(), ...headers } });
+  request('POST', PATH, { host: hostOf(account), body: b, headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': freshClient(), ...headers } });
 
 const COOKIE_ATTRIBUTES = /^(__Host-deskgate_(session|jwt))=([^;]+); Secure; HttpOnly; Path=\/; SameSite=None; Partitioned; Max-Age=(\d+)$/;
 

@@ -1,4 +1,4 @@
-// Runs the black-box tiers: starts the worker on workerd (`wrangler dev`, local D1 in a fresh
+// Runs the black-box tiers (or those named as arguments): starts the worker on workerd (`wrangler dev`, local D1 in a fresh
 // folder, the demo secrets of edge/.dev.vars.example), runs every tests/{http,browser}/*.test.mjs
 // with node's test runner against it, and stops it. Exits with the test runner's status.
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,7 +45,9 @@ try {
   process.exit(1);
 }
 
-const suites = ['http', 'browser'].flatMap((dir) =>
+// `node tests/support/run.mjs http` runs one tier; no argument runs both.
+const tiers = process.argv.length > 2 ? process.argv.slice(2) : ['http', 'browser'];
+const suites = tiers.flatMap((dir) =>
   readdirSync(join(REPO, 'tests', dir)).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests', dir, f)));
 const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...suites], {
   cwd: REPO, stdio: 'inherit',
