@@ -18,10 +18,11 @@ export function launch() {
   });
 }
 
-/** Every cookie the browser holds, with its partition key (CDP `Storage.getCookies`). */
+/** Every cookie the browser holds, partitioned ones included, with their partition key
+ *  (CDP `Network.getAllCookies`; `Storage.getCookies` leaves partitioned cookies out). */
 export async function allCookies(page) {
   const cdp = await page.context().newCDPSession(page);
-  const { cookies } = await cdp.send('Storage.getCookies');
+  const { cookies } = await cdp.send('Network.getAllCookies');
   await cdp.detach();
   return cookies;
 }
