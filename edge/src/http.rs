@@ -11,25 +11,43 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
+/// How much of an oversized body is read and thrown away before the `413` is sent. A client
+/// still sending when the server answers and closes may get a reset instead of the answer
+/// (RFC 9112 §9.6); `wrangler dev`'s proxy turns that into a 503. Past this, the body is cancelled.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
 /// The body of a request that must be JSON, at most `max` bytes: `415` for another content type,
-/// `413` as soon as the declared length or the bytes read pass `max` (the rest is never buffered).
+/// `413` when the declared length or the bytes read pass `max`. At most [`DRAIN_LIMIT`] bytes
+/// are ever held or read.
 pub async fn read_json_body(req: &mut Request, max: usize) -> Result<Vec<u8>, ApiError> {
     if !is_json_content_type(header(req, "Content-Type").as_deref()) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    check_declared_length(header(req, "Content-Length").as_deref(), max)?;
+    if let Err(e) = check_declared_length(header(req, "Content-Length").as_deref(), DRAIN_LIMIT) {
+        if let Some(body) = req.inner().body() {
+            let _ = worker::wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
+        }
+        return Err(e);
+    }
     // A request without a body has no stream: that is an empty body, for the parser to refuse.
     let Ok(mut stream) = req.stream() else {
         return Ok(Vec::new());
     };
-    let mut body = Vec::new();
+    let (mut body, mut seen) = (Vec::new(), 0usize);
+    // Dropping the stream early cancels it.
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|_| ApiError::InvalidRequest("the request body could not be read".into()))?;
-        if body.len() + chunk.len() > max {
-            return Err(ApiError::PayloadTooLarge);
+        seen = seen.saturating_add(chunk.len());
+        if seen > DRAIN_LIMIT {
+            break;
         }
-        body.extend_from_slice(&chunk);
+        if seen <= max {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if seen > max {
+        return Err(ApiError::PayloadTooLarge);
     }
     Ok(body)
 }
