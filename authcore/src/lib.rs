@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod cookie;
+pub mod credential;
 pub mod error;
 pub mod jwt;
 pub mod origin;
