@@ -10,6 +10,7 @@ pub mod account;
 pub mod cookie;
 pub mod credential;
 pub mod error;
+pub mod input;
 pub mod jwt;
 pub mod origin;
 pub mod platform;

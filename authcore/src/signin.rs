@@ -3,12 +3,11 @@
 
 use serde::Deserialize;
 
+use crate::input::required_field;
 use crate::{ApiError, Platform};
 
 /// Largest body accepted, in bytes (SPEC §1.4: over 8 KiB is `413`).
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
-/// Largest field accepted, in bytes (SPEC §1.4: over 256 bytes is `400`).
-pub const MAX_FIELD_BYTES: usize = 256;
 /// The only role an API-key session can have (seed 000: the key is shared by every agent, so it
 /// must never grant more than an agent's rights).
 pub const API_KEY_ROLE: &str = "agent";
@@ -33,24 +32,6 @@ struct RawSignIn {
     agent_id: Option<String>,
     agent_name: Option<String>,
     platform: Option<String>,
-}
-
-/// Whether a `Content-Type` header value is JSON (`application/json`, any parameters).
-pub fn is_json_content_type(content_type: Option<&str>) -> bool {
-    content_type
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
-}
-
-/// Checks a declared `Content-Length` against `max` before the body is read.
-pub fn check_declared_length(content_length: Option<&str>, max: usize) -> Result<(), ApiError> {
-    match content_length.map(|v| v.trim().parse::<u64>()) {
-        Some(Ok(n)) if n > max as u64 => Err(ApiError::PayloadTooLarge),
-        Some(Err(_)) => Err(ApiError::InvalidRequest(
-            "the Content-Length header is not a number".into(),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// Parses and validates a sign-in body already known to be JSON and at most [`MAX_BODY_BYTES`].
@@ -79,31 +60,10 @@ pub fn parse_sign_in(body: &[u8]) -> Result<SignInRequest, ApiError> {
     })
 }
 
-/// A field that must be present, non-empty, at most [`MAX_FIELD_BYTES`] and free of control
-/// characters (which have no business in an id or a name, and break logs and headers).
-pub fn required_field(name: &str, value: Option<String>) -> Result<String, ApiError> {
-    let value = value.unwrap_or_default();
-    if value.trim().is_empty() {
-        return Err(ApiError::InvalidRequest(format!(
-            "the field {name} is missing or empty"
-        )));
-    }
-    if value.len() > MAX_FIELD_BYTES {
-        return Err(ApiError::InvalidRequest(format!(
-            "the field {name} is longer than {MAX_FIELD_BYTES} bytes"
-        )));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ApiError::InvalidRequest(format!(
-            "the field {name} contains control characters"
-        )));
-    }
-    Ok(value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::MAX_FIELD_BYTES;
 
     fn invalid(body: &str) -> bool {
         matches!(
@@ -162,44 +122,8 @@ mod tests {
     }
 
     #[test]
-    fn a_field_of_exactly_256_bytes_is_accepted() {
-        let name = "é".repeat(MAX_FIELD_BYTES / 2);
-        assert!(required_field("agent_name", Some(name)).is_ok());
-    }
-
-    #[test]
-    fn oversized_bodies_are_refused_before_and_after_reading() {
-        assert_eq!(
-            check_declared_length(Some("8193"), MAX_BODY_BYTES),
-            Err(ApiError::PayloadTooLarge)
-        );
-        assert_eq!(check_declared_length(Some("8192"), MAX_BODY_BYTES), Ok(()));
-        assert_eq!(check_declared_length(None, MAX_BODY_BYTES), Ok(()));
-        assert!(matches!(
-            check_declared_length(Some("lots"), MAX_BODY_BYTES),
-            Err(ApiError::InvalidRequest(_))
-        ));
+    fn a_body_over_8_kib_is_refused_even_when_undeclared() {
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(parse_sign_in(&big), Err(ApiError::PayloadTooLarge));
-    }
-
-    #[test]
-    fn only_json_content_types_are_json() {
-        for ok in [
-            "application/json",
-            "application/json; charset=utf-8",
-            "Application/JSON",
-        ] {
-            assert!(is_json_content_type(Some(ok)), "{ok}");
-        }
-        for bad in [
-            "text/plain",
-            "application/x-www-form-urlencoded",
-            "application/jsonx",
-            "",
-        ] {
-            assert!(!is_json_content_type(Some(bad)), "{bad}");
-        }
-        assert!(!is_json_content_type(None));
     }
 }

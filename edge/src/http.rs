@@ -1,6 +1,6 @@
 //! Reading requests and writing responses: the one place an [`ApiError`] becomes HTTP.
 
-use authcore::signin::{check_declared_length, is_json_content_type};
+use authcore::input::{check_declared_length, is_json_content_type};
 use authcore::ApiError;
 use futures_util::StreamExt;
 use serde::Serialize;
