@@ -51,6 +51,11 @@ impl Account {
         format!("{}_integration_api_key", self.0)
     }
 
+    /// The name of the secret holding the account owner's password (SPEC §4 "Admin API").
+    pub fn admin_password_secret(&self) -> String {
+        format!("{}_admin_password", self.0)
+    }
+
     /// The name of the secret holding the account's HS256 signing key.
     pub fn jwt_signing_key_secret(&self) -> String {
         format!("{}_jwt_signing_key", self.0)

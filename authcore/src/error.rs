@@ -4,6 +4,8 @@
 
 use thiserror::Error;
 
+use crate::credential::rules::RuleError;
+
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -53,9 +55,33 @@ pub enum ApiError {
     /// the worker fails closed rather than sign with it.
     #[error("this account is not configured correctly")]
     Misconfigured,
+    /// When a signed-in user may not use this endpoint (an agent on the admin API).
+    #[error("this endpoint is for the account owner")]
+    Forbidden,
+    /// When the owner's username or password is wrong, or the account has no admin password.
+    #[error("the username or password is wrong")]
+    InvalidCredentials,
+    /// When the password re-entered to confirm a delete is wrong.
+    #[error("the password is wrong")]
+    InvalidPassword,
+    /// When a change would break a credential rule (SPEC §4); the code names the rule.
+    #[error("{0}")]
+    RuleBroken(RuleError),
+    /// When concurrent changes to one service kept colliding; the client may retry.
+    #[error("the service was changed concurrently; try again")]
+    ConcurrentModification,
     /// When storage or the runtime failed; details go to the log, never to the client.
     #[error("the server could not complete the request")]
     Internal,
+}
+
+impl From<RuleError> for ApiError {
+    fn from(e: RuleError) -> Self {
+        match e {
+            RuleError::UnknownCredential => ApiError::NotFound,
+            rule => ApiError::RuleBroken(rule),
+        }
+    }
 }
 
 impl ApiError {
@@ -68,7 +94,9 @@ impl ApiError {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidApiKey | Self::Unauthenticated | Self::InvalidToken => 401,
-            Self::OriginNotAllowed => 403,
+            Self::OriginNotAllowed | Self::Forbidden | Self::InvalidPassword => 403,
+            Self::InvalidCredentials => 401,
+            Self::RuleBroken(_) | Self::ConcurrentModification => 409,
             Self::TooManyAttempts { .. } => 429,
             Self::Misconfigured | Self::Internal => 500,
         }
@@ -89,6 +117,11 @@ impl ApiError {
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidToken => "invalid_token",
+            Self::Forbidden => "forbidden",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidPassword => "invalid_password",
+            Self::RuleBroken(rule) => rule.code(),
+            Self::ConcurrentModification => "concurrent_modification",
             Self::Misconfigured | Self::Internal => "server_error",
         }
     }
@@ -138,6 +171,11 @@ mod tests {
             ApiError::TooManyAttempts { retry_after: 1 },
             ApiError::Unauthenticated,
             ApiError::InvalidToken,
+            ApiError::Forbidden,
+            ApiError::InvalidCredentials,
+            ApiError::InvalidPassword,
+            ApiError::RuleBroken(RuleError::LastActiveCredential),
+            ApiError::ConcurrentModification,
             ApiError::Misconfigured,
             ApiError::Internal,
         ];

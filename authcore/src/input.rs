@@ -3,6 +3,8 @@
 
 use crate::ApiError;
 
+/// Largest body any endpoint accepts, in bytes (SPEC §1.4: over 8 KiB is `413`).
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
 /// Largest text field accepted, in bytes (SPEC §1.4: over 256 bytes is `400`).
 pub const MAX_FIELD_BYTES: usize = 256;
 
@@ -49,7 +51,6 @@ pub fn required_field(name: &str, value: Option<String>) -> Result<String, ApiEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signin::MAX_BODY_BYTES;
 
     #[test]
     fn a_field_of_exactly_256_bytes_is_accepted() {

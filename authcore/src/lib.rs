@@ -7,6 +7,7 @@
 //! inputs (headers, secrets, storage rows) and turns [`ApiError`] into an HTTP response.
 
 pub mod account;
+pub mod admin;
 pub mod cookie;
 pub mod credential;
 pub mod error;

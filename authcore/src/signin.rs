@@ -3,11 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::input::required_field;
+use crate::input::{required_field, MAX_BODY_BYTES};
 use crate::{ApiError, Platform};
 
-/// Largest body accepted, in bytes (SPEC §1.4: over 8 KiB is `413`).
-pub const MAX_BODY_BYTES: usize = 8 * 1024;
 /// The only role an API-key session can have (seed 000: the key is shared by every agent, so it
 /// must never grant more than an agent's rights).
 pub const API_KEY_ROLE: &str = "agent";

@@ -1,6 +1,7 @@
 //! Configuration from wrangler vars and Worker secrets. Missing configuration fails closed: no
 //! base domain means no account, no key means no sign-in, a short signing key means no tokens.
 
+use authcore::credential::secrets::CredentialsKey;
 use authcore::jwt::SigningKey;
 use authcore::origin::OriginList;
 use authcore::secret::Secret;
@@ -81,6 +82,24 @@ pub fn signing_key(env: &Env, account: &Account) -> Result<SigningKey, ApiError>
         worker::console_error!(
             "account {account}'s JWT signing key is under 32 bytes: refusing to sign"
         );
+    })
+}
+
+/// The account owner's password (`<account>_admin_password`); `None` means nobody can sign in
+/// to the admin API of this account.
+pub fn admin_password(env: &Env, account: &Account) -> Option<Secret> {
+    secret(env, &account.admin_password_secret())
+}
+
+/// The deployment's `CREDENTIALS_KEY`; without it (or with one under 32 bytes) no service
+/// credential is issued or accepted.
+pub fn credentials_key(env: &Env) -> Result<CredentialsKey, ApiError> {
+    let key = secret(env, "CREDENTIALS_KEY").ok_or_else(|| {
+        worker::console_error!("CREDENTIALS_KEY is not set: refusing service credentials");
+        ApiError::Misconfigured
+    })?;
+    CredentialsKey::new(key).inspect_err(|_| {
+        worker::console_error!("CREDENTIALS_KEY is under 32 bytes: refusing service credentials");
     })
 }
 

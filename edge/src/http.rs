@@ -1,6 +1,6 @@
 //! Reading requests and writing responses: the one place an [`ApiError`] becomes HTTP.
 
-use authcore::input::{check_declared_length, is_json_content_type};
+use authcore::input::{check_declared_length, is_json_content_type, MAX_BODY_BYTES};
 use authcore::ApiError;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -16,10 +16,11 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 /// (RFC 9112 §9.6); `wrangler dev`'s proxy turns that into a 503. Past this, the body is cancelled.
 const DRAIN_LIMIT: usize = 64 * 1024;
 
-/// The body of a request that must be JSON, at most `max` bytes: `415` for another content type,
-/// `413` when the declared length or the bytes read pass `max`. At most [`DRAIN_LIMIT`] bytes
-/// are ever held or read.
-pub async fn read_json_body(req: &mut Request, max: usize) -> Result<Vec<u8>, ApiError> {
+/// The body of a request that must be JSON, at most [`MAX_BODY_BYTES`]: `415` for another
+/// content type, `413` when the declared length or the bytes read pass the limit. At most
+/// [`DRAIN_LIMIT`] bytes are ever read.
+pub async fn read_json_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let max = MAX_BODY_BYTES;
     if !is_json_content_type(header(req, "Content-Type").as_deref()) {
         return Err(ApiError::UnsupportedMediaType);
     }

@@ -26,6 +26,8 @@ export function request(method, path, { host = hostOf('acme'), headers = {}, bod
       payload = JSON.stringify(body);
       h['Content-Type'] ??= 'application/json';
     }
+    // Node sends no body for DELETE without a declared length.
+    if (!h['Transfer-Encoding']) h['Content-Length'] = Buffer.byteLength(payload);
   }
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port: PORT, method, path, headers: h }, (res) => {
@@ -62,6 +64,7 @@ export function assertError(res, status, code) {
 }
 
 let client = 0;
-/** A client address of its own (CF-Connecting-IP), so the sign-in throttle of one test never
- *  touches another's. workerd keeps a CF-Connecting-IP the client sends, as Cloudflare would not. */
-export const freshClient = () => `198.51.100.${++client}`;
+/** A client address of its own (CF-Connecting-IP, from the IPv6 documentation range, unique
+ *  across test files by process id), so the sign-in throttle of one test never touches another's.
+ *  workerd keeps a CF-Connecting-IP the client sends; Cloudflare would overwrite it. */
+export const freshClient = () => `2001:db8::${process.pid.toString(16)}:${(++client).toString(16)}`;

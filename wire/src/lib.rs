@@ -63,3 +63,108 @@ pub struct ApiKeySignIn {
     /// The desktop platform the widget runs in.
     pub platform: String,
 }
+
+/// Body of `POST /apis/admin/session/password/`: the account owner signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordSignIn {
+    /// Always `owner`.
+    pub username: String,
+    /// The account's `<account>_admin_password`.
+    pub password: String,
+}
+
+/// A service of the account (SPEC §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// `svc_…`; also its OAuth2 `client_id`.
+    pub id: String,
+    /// A name for humans.
+    pub name: String,
+}
+
+/// Body of `GET /apis/admin/services`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceList {
+    /// The account's services, oldest first.
+    pub services: Vec<Service>,
+}
+
+/// A service key or JWT credential, as the admin API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    /// `cred_…`.
+    pub id: String,
+    /// `service_key` or `jwt`.
+    pub kind: String,
+    /// `active` or `inactive`.
+    pub status: String,
+    /// The secret's prefix and last four characters.
+    pub masked: String,
+    /// Created at (unix seconds).
+    pub created_at: u64,
+    /// The secret itself: only in the response that created or regenerated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// Body of `POST /apis/admin/services` (`201`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedService {
+    /// `svc_…`.
+    pub id: String,
+    /// A name for humans.
+    pub name: String,
+    /// One active credential of each kind, with their secrets (shown this once).
+    pub credentials: Vec<Credential>,
+}
+
+/// Body of `GET /apis/admin/services/<id>/credentials`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialList {
+    /// The service's credentials, oldest first, secrets masked.
+    pub credentials: Vec<Credential>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (unix seconds).
+    pub at: u64,
+    /// Who.
+    pub actor: String,
+    /// What: `service.create`, `credential.create`, `credential.discard`, …
+    pub action: String,
+    /// Which service or credential.
+    pub target: String,
+    /// From which address.
+    pub ip: String,
+}
+
+/// Body of `GET /apis/admin/audit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLog {
+    /// Newest first.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// Body of `GET /v1/whoami`: whoever authenticated the request, by whichever method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whoami {
+    /// `session`, `service_key` or `caller_jwt`.
+    pub kind: String,
+    /// The agent or owner id, or the service id.
+    pub id: String,
+    /// The account.
+    pub account: String,
+    /// `agent`, `owner` or `service`.
+    pub role: String,
+    /// The user's display name (sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The desktop platform (sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The credential that authenticated the call (service keys and caller JWTs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_id: Option<String>,
+}

@@ -2,12 +2,12 @@
 //!
 //! The caller signs HS256 with the base64-decoded credential secret; `iss` is the service id,
 //! `iat` is required and `exp` optional. A token is refused when older than 60 minutes, whatever
-//! its `exp` says. The service is read from `iss` before the signature is checked, only to find
-//! which keys to try; nothing in the token is trusted until one of them verifies it.
+//! its `exp` says. The service is read from `iss` before the signature is checked
+//! ([`crate::jwt::unverified_issuer`]), only to find which keys to try; nothing in the token is trusted until one of them verifies it.
 
 use serde::Deserialize;
 
-use crate::jwt::{unverified_claims, verify_signature, TokenError, LEEWAY_SECONDS};
+use crate::jwt::{verify_signature, TokenError, LEEWAY_SECONDS};
 
 /// The oldest a caller JWT may be, in seconds after its `iat`.
 pub const MAX_AGE_SECONDS: u64 = 3600;
@@ -22,12 +22,6 @@ pub struct CallerClaims {
     /// Expires at (unix seconds), when the caller set one.
     #[serde(default)]
     pub exp: Option<u64>,
-}
-
-/// The service a token claims to come from, after the header policy (HS256 only, no `crit`,
-/// `jku`, `jwk`, `x5u`, `x5c`). Not proof of anything: only which keys to try.
-pub fn claimed_service(token: &str) -> Result<String, TokenError> {
-    unverified_claims::<CallerClaims>(token).map(|c| c.iss)
 }
 
 /// Verifies a caller JWT against the service's active JWT secrets (each tried in turn) and the
@@ -112,7 +106,7 @@ mod tests {
     fn a_token_signed_with_the_decoded_secret_is_accepted_with_or_without_exp() {
         for exp in [None, Some(NOW + 600)] {
             let token = sign(HS256, &claims(NOW - 10, exp), &key());
-            assert_eq!(claimed_service(&token), Ok("svc_1".into()));
+            assert_eq!(crate::jwt::unverified_issuer(&token), Ok("svc_1".into()));
             let got = verify_caller_jwt(&token, "svc_1", &[key()], NOW);
             assert_eq!(got.map(|c| c.iss), Ok("svc_1".into()));
         }

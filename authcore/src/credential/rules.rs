@@ -243,7 +243,14 @@ mod tests {
         let new = service(&[("k1", Key, A), ("j1", Jwt, A)]);
         let two_active = service(&[("k1", Key, A), ("k2", Key, A), ("j1", Jwt, A)]);
         let one_inactive = service(&[("k1", Key, A), ("k2", Key, I), ("j1", Jwt, A)]);
-        let cases: Vec<(&str, &Vec<CredentialState>, Change, Result<(), RuleError>)> = vec![
+        // (what, the service's credentials, the change, the verdict)
+        type Case<'a> = (
+            &'a str,
+            &'a [CredentialState],
+            Change<'a>,
+            Result<(), RuleError>,
+        );
+        let cases: Vec<Case> = vec![
             ("a second key may be created", &new, Create(Key), Ok(())),
             (
                 "a second JWT credential may be created",

@@ -161,6 +161,16 @@ pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenErr
     serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
 }
 
+/// The `iss` of a token that passes the header policy, **before** any signature check: only to
+/// choose which verifier and keys to try.
+pub fn unverified_issuer(token: &str) -> Result<String, TokenError> {
+    #[derive(serde::Deserialize)]
+    struct Issuer {
+        iss: String,
+    }
+    unverified_claims::<Issuer>(token).map(|c| c.iss)
+}
+
 fn check_header(token: &str, expected_kid: Option<&str>) -> Result<(), TokenError> {
     let encoded = token.split('.').next().unwrap_or_default();
     let json = URL_SAFE_NO_PAD

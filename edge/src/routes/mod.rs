@@ -1,14 +1,18 @@
 //! The route table: one match from (method, path) to a handler. Paths are compared with any
 //! trailing slash removed, so `/apis/admin/session/api-key` and `/…/api-key/` are one route.
 
+mod admin;
 mod session;
+mod whoami;
 mod widget;
 
+use authcore::origin::check_request_origin;
 use authcore::ApiError;
 use worker::{Env, Method, Request, Response};
 
-use crate::config::Config;
+use crate::config::{all_desktop_origins, Config};
 use crate::context::RequestContext;
+use crate::http::header;
 
 /// Answers one request; every refusal becomes its JSON error here.
 pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
@@ -24,18 +28,51 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
     let ctx = RequestContext::new(&req, &url, config)?;
     let path = url.path().trim_end_matches('/').to_owned();
     let segments: Vec<&str> = path.split('/').skip(1).collect();
+    use Method::{Delete, Get, Post};
     match (req.method(), segments.as_slice()) {
-        (Method::Get, ["widget", platform]) => widget::legacy_redirect(&req, platform),
-        (Method::Get, ["v2", "widget", platform]) => widget::page(env, platform),
-        (Method::Post, ["apis", "admin", "session", "api-key"]) => {
+        (Get, ["widget", platform]) => widget::legacy_redirect(&req, platform),
+        (Get, ["v2", "widget", platform]) => widget::page(env, platform),
+        (Post, ["apis", "admin", "session", "api-key"]) => {
             session::sign_in_with_api_key(req, env, &ctx).await
         }
-        (Method::Get, ["apis", "admin", "session"]) => session::current(&req, env, &ctx).await,
-        (Method::Delete, ["apis", "admin", "session"]) => session::sign_out(&req, env, &ctx).await,
-        (_, ["widget", _] | ["v2", "widget", _])
-        | (_, ["apis", "admin", "session"] | ["apis", "admin", "session", "api-key"]) => {
-            Err(ApiError::MethodNotAllowed)
+        (Post, ["apis", "admin", "session", "password"]) => {
+            session::sign_in_with_password(req, env, &ctx).await
         }
+        (Get, ["apis", "admin", "session"]) => session::current(&req, env, &ctx).await,
+        (Delete, ["apis", "admin", "session"]) => session::sign_out(&req, env, &ctx).await,
+        (Get, ["apis", "admin", "services"]) => admin::list_services(&req, env, &ctx).await,
+        (Post, ["apis", "admin", "services"]) => admin::create_service(req, env, &ctx).await,
+        (Get, ["apis", "admin", "services", sid, "credentials"]) => {
+            admin::list_credentials(&req, env, &ctx, sid).await
+        }
+        (Post, ["apis", "admin", "services", sid, "credentials"]) => {
+            admin::create_credential(req, env, &ctx, sid).await
+        }
+        (Post, ["apis", "admin", "services", sid, "credentials", cid, action]) => {
+            admin::act_on_credential(&req, env, &ctx, sid, cid, action).await
+        }
+        (Delete, ["apis", "admin", "services", sid, "credentials", cid]) => {
+            admin::delete_credential(req, env, &ctx, sid, cid).await
+        }
+        (Get, ["apis", "admin", "audit"]) => admin::audit_log(&req, env, &ctx).await,
+        (Get, ["v1", "whoami"]) => whoami::whoami(&req, env, &ctx).await,
+        (
+            _,
+            ["widget", _] | ["v2", "widget", _] | ["v1", "whoami"] | ["apis", "admin", "audit"],
+        )
+        | (_, ["apis", "admin", "session"] | ["apis", "admin", "session", _])
+        | (_, ["apis", "admin", "services", ..]) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound),
     }
+}
+
+/// The CSRF / login-CSRF check of state-changing browser requests (SPEC §1.7): the account's
+/// own origin or an allowed desktop origin, or no browser context at all.
+pub(crate) fn check_csrf(req: &Request, env: &Env, ctx: &RequestContext) -> Result<(), ApiError> {
+    check_request_origin(
+        header(req, "Origin").as_deref(),
+        header(req, "Sec-Fetch-Site").as_deref(),
+        &ctx.own_origin,
+        &all_desktop_origins(env),
+    )
 }

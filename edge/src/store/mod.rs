@@ -1,6 +1,9 @@
-//! Durable state in D1: sessions and the sign-in failure windows. Every query binds its values;
-//! none is built from input text.
+//! Durable state in D1: sessions, sign-in failure windows, services and their credentials, and
+//! the audit log. Every query binds its values; none is built from input text.
 
+pub mod audit;
+pub mod credentials;
+pub mod services;
 pub mod sessions;
 pub mod signin_failures;
 

@@ -1,6 +1,6 @@
-//! Who a request is: the session behind a session cookie, a JWT cookie or a bearer JWT
-//! (SPEC §1.5). Every JWT is checked against its server-side session, so signing out revokes
-//! the JWTs of that session at once.
+//! Sessions as credentials (SPEC §1.5): the session cookie, the JWT cookie, or the session JWT
+//! as a bearer token. Every JWT is checked against its server-side session, so signing out
+//! revokes the JWTs of that session at once.
 
 use authcore::cookie::{read_cookie, JWT_COOKIE, SESSION_COOKIE};
 use authcore::jwt::session_token::{verify_session, Expected, SessionClaims};
@@ -21,17 +21,15 @@ pub struct Authenticated {
     pub needs_fresh_jwt: bool,
 }
 
-/// Authenticates by `Authorization: Bearer`, else the session cookie, else the JWT cookie.
-pub async fn authenticate_session(
+/// The session behind the cookies: the session cookie first, else the JWT cookie. `None` when
+/// the request carries neither.
+pub async fn by_cookies(
     req: &Request,
     env: &Env,
     db: &D1Database,
     ctx: &RequestContext,
-) -> Result<Authenticated, ApiError> {
+) -> Result<Option<Authenticated>, ApiError> {
     let cookies = header(req, "Cookie");
-    if let Some(token) = bearer_token(req)? {
-        return by_jwt(&token, env, db, ctx).await;
-    }
     if let Some(token) = read_cookie(cookies.as_deref(), SESSION_COOKIE) {
         let session = sessions::by_token_hash(db, &token_hash(token))
             .await?
@@ -41,18 +39,19 @@ pub async fn authenticate_session(
             Some(jwt) => verify(jwt, env, ctx).is_ok_and(|c| c.sid == session.id),
             None => false,
         };
-        return Ok(Authenticated {
+        return Ok(Some(Authenticated {
             session,
             needs_fresh_jwt: !jwt_ok,
-        });
+        }));
     }
-    if let Some(jwt) = read_cookie(cookies.as_deref(), JWT_COOKIE) {
-        return by_jwt(jwt, env, db, ctx).await;
+    match read_cookie(cookies.as_deref(), JWT_COOKIE) {
+        Some(jwt) => Ok(Some(by_jwt(jwt, env, db, ctx).await?)),
+        None => Ok(None),
     }
-    Err(ApiError::Unauthenticated)
 }
 
-async fn by_jwt(
+/// The session behind a session JWT.
+pub async fn by_jwt(
     token: &str,
     env: &Env,
     db: &D1Database,
@@ -81,23 +80,4 @@ fn verify(token: &str, env: &Env, ctx: &RequestContext) -> Result<SessionClaims,
 /// The account's signing key.
 pub fn signing_key(env: &Env, ctx: &RequestContext) -> Result<SigningKey, ApiError> {
     crate::config::signing_key(env, &ctx.account)
-}
-
-/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1). Another scheme is not a
-/// bearer credential and is ignored; `Bearer` with nothing usable after it is an invalid token.
-fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
-    let Some(value) = header(req, "Authorization") else {
-        return Ok(None);
-    };
-    let Some((scheme, token)) = value.split_once(' ') else {
-        return Ok(None);
-    };
-    if !scheme.eq_ignore_ascii_case("Bearer") {
-        return Ok(None);
-    }
-    let token = token.trim();
-    if token.is_empty() || token.contains(' ') {
-        return Err(ApiError::InvalidToken);
-    }
-    Ok(Some(token.to_owned()))
 }

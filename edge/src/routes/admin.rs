@@ -1,0 +1,331 @@
+//! The admin API (SPEC §4 "Admin API"), for the account owner only: services, their
+//! credentials and the four lifecycle actions, and the audit log.
+//!
+//! Every credential change goes through [`change`]: read the service, let `authcore`'s rules
+//! judge the change, write it guarded by the service's version (with its audit entry, in one
+//! transaction), and start over when a concurrent change got there first.
+
+use authcore::admin::{
+    check_password_confirmation, is_credential_id, is_service_id, new_credential_id,
+    new_service_id, parse_new_credential, parse_new_service, ID_RANDOM_BYTES,
+};
+use authcore::credential::rules::{check, Change, LIMITS};
+use authcore::credential::secrets::{self, CredentialsKey};
+use authcore::credential::{Kind, Status};
+use authcore::session::SessionRecord;
+use authcore::ApiError;
+use worker::{D1Database, Env, Request, Response};
+
+use crate::auth::require_owner;
+use crate::config::{admin_password, credentials_key};
+use crate::context::RequestContext;
+use crate::http::{json, no_content, read_json_body};
+use crate::routes::check_csrf;
+use crate::runtime::random;
+use crate::store::credentials::{self, CredentialRow, NewCredential, Write};
+use crate::store::{audit, db, services};
+
+/// How often a change is re-read and retried when concurrent changes keep winning.
+const MAX_ATTEMPTS: usize = 8;
+/// Audit entries `GET /apis/admin/audit` returns.
+const AUDIT_PAGE: u32 = 200;
+
+/// The owner and storage, after the checks every admin request passes.
+struct Admin {
+    db: D1Database,
+    owner: SessionRecord,
+}
+
+async fn admin(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Admin, ApiError> {
+    let db = db(env)?;
+    let owner = require_owner(req, env, &db, ctx).await?;
+    // State-changing calls ride on cookies from a browser: the CSRF check applies.
+    if req.method() != worker::Method::Get {
+        check_csrf(req, env, ctx)?;
+    }
+    Ok(Admin { db, owner })
+}
+
+impl Admin {
+    fn entry<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        action: &'a str,
+        target: &'a str,
+    ) -> audit::Entry<'a> {
+        audit::Entry {
+            account: &ctx.account,
+            actor: &self.owner.subject,
+            action,
+            target,
+            ip: &ctx.client,
+            at: ctx.now,
+        }
+    }
+}
+
+/// `POST /apis/admin/services` `{"name"}` → `201`, with one active credential of each kind and
+/// their secrets, shown this once.
+pub async fn create_service(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let a = admin(&req, env, ctx).await?;
+    let name = parse_new_service(&read_json_body(&mut req).await?)?;
+    let key = credentials_key(env)?;
+    let id = new_service_id(&random::<ID_RANDOM_BYTES>()?);
+    let mut first = Vec::new();
+    for kind in Kind::ALL {
+        first.push(issue(&key, ctx, kind)?);
+    }
+    let news: Vec<NewCredential> = first.iter().map(|(n, _)| n.clone()).collect();
+    services::create(
+        &a.db,
+        &ctx.account,
+        &id,
+        &name,
+        &news,
+        &a.entry(ctx, "service.create", &id),
+        ctx.now,
+    )
+    .await?;
+    let credentials = first
+        .into_iter()
+        .map(|(new, secret)| new.row().view(Some(secret)))
+        .collect();
+    json(
+        201,
+        &wire::CreatedService {
+            id,
+            name,
+            credentials,
+        },
+    )
+}
+
+/// `GET /apis/admin/services`.
+pub async fn list_services(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    let services = services::list(&a.db, &ctx.account)
+        .await?
+        .into_iter()
+        .map(|s| wire::Service {
+            id: s.id,
+            name: s.name,
+        })
+        .collect();
+    json(200, &wire::ServiceList { services })
+}
+
+/// `GET /apis/admin/services/<id>/credentials`: secrets masked.
+pub async fn list_credentials(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    service(&a.db, ctx, service_id).await?;
+    let credentials = credentials::list(&a.db, &ctx.account, service_id)
+        .await?
+        .iter()
+        .map(|c| c.view(None))
+        .collect();
+    json(200, &wire::CredentialList { credentials })
+}
+
+/// `POST /apis/admin/services/<id>/credentials` `{"kind"}` → `201`, the new credential with its
+/// secret.
+pub async fn create_credential(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(&req, env, ctx).await?;
+    let kind = parse_new_credential(&read_json_body(&mut req).await?)?;
+    let key = credentials_key(env)?;
+    let view = change(
+        &a,
+        ctx,
+        service_id,
+        "credential.create",
+        Change::Create(kind),
+        |_| {
+            let (new, secret) = issue(&key, ctx, kind)?;
+            Ok((Write::Insert(new), Some(secret)))
+        },
+    )
+    .await?;
+    json(201, &view.ok_or(ApiError::Internal)?)
+}
+
+/// `POST …/credentials/<cid>/discard|reactivate|regenerate` → `200`, the credential (with its
+/// new secret after a regenerate).
+pub async fn act_on_credential(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+    credential_id: &str,
+    action: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    if !is_credential_id(credential_id) {
+        return Err(ApiError::NotFound);
+    }
+    let id = credential_id.to_owned();
+    let view = match action {
+        "discard" => {
+            change(
+                &a,
+                ctx,
+                service_id,
+                "credential.discard",
+                Change::Discard(&id),
+                |_| Ok((Write::SetStatus(id.clone(), Status::Inactive), None)),
+            )
+            .await?
+        }
+        "reactivate" => {
+            change(
+                &a,
+                ctx,
+                service_id,
+                "credential.reactivate",
+                Change::Reactivate(&id),
+                |_| Ok((Write::SetStatus(id.clone(), Status::Active), None)),
+            )
+            .await?
+        }
+        "regenerate" => {
+            let key = credentials_key(env)?;
+            change(
+                &a,
+                ctx,
+                service_id,
+                "credential.regenerate",
+                Change::Regenerate(&id),
+                |rows| {
+                    let kind = rows
+                        .iter()
+                        .find(|r| r.id == id)
+                        .and_then(|r| Kind::parse(&r.kind))
+                        .ok_or(ApiError::NotFound)?;
+                    let issued = secrets::issue(kind, &key, &ctx.account, &id, &random()?);
+                    let write = Write::SetSecret {
+                        id: id.clone(),
+                        secret_ref: issued.stored,
+                        masked: issued.masked,
+                    };
+                    Ok((write, Some(issued.secret)))
+                },
+            )
+            .await?
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    json(200, &view.ok_or(ApiError::Internal)?)
+}
+
+/// `DELETE …/credentials/<cid>` `{"password"}` → `204`: only an inactive credential, and only
+/// with the owner's password re-entered (seed 004).
+pub async fn delete_credential(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+    credential_id: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(&req, env, ctx).await?;
+    if !is_credential_id(credential_id) {
+        return Err(ApiError::NotFound);
+    }
+    let body = read_json_body(&mut req).await?;
+    check_password_confirmation(&body, admin_password(env, &ctx.account).as_ref())?;
+    let id = credential_id.to_owned();
+    change(
+        &a,
+        ctx,
+        service_id,
+        "credential.delete",
+        Change::Delete(&id),
+        |_| Ok((Write::Delete(id.clone()), None)),
+    )
+    .await?;
+    no_content()
+}
+
+/// `GET /apis/admin/audit`: the newest entries first.
+pub async fn audit_log(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    let entries = audit::newest(&a.db, &ctx.account, AUDIT_PAGE).await?;
+    json(200, &wire::AuditLog { entries })
+}
+
+/// The service `id` of this account, or `404` (a malformed id is not looked up at all).
+async fn service(
+    db: &D1Database,
+    ctx: &RequestContext,
+    id: &str,
+) -> Result<services::ServiceRow, ApiError> {
+    if !is_service_id(id) {
+        return Err(ApiError::NotFound);
+    }
+    services::get(db, &ctx.account, id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// A new credential of `kind`, and its secret (to be shown once).
+fn issue(
+    key: &CredentialsKey,
+    ctx: &RequestContext,
+    kind: Kind,
+) -> Result<(NewCredential, String), ApiError> {
+    let id = new_credential_id(&random::<ID_RANDOM_BYTES>()?);
+    let issued = secrets::issue(kind, key, &ctx.account, &id, &random()?);
+    let new = NewCredential {
+        id,
+        kind,
+        secret_ref: issued.stored,
+        masked: issued.masked,
+        created_at: ctx.now,
+    };
+    Ok((new, issued.secret))
+}
+
+/// Applies one credential change: the rules judge it against the service as read, `write`
+/// says what to store (and the secret to show, if any), and the write only lands while the
+/// service is unchanged since the read. Returns the credential as it now is (`None` once
+/// deleted).
+async fn change(
+    a: &Admin,
+    ctx: &RequestContext,
+    service_id: &str,
+    action: &str,
+    rule_change: Change<'_>,
+    write: impl Fn(&[CredentialRow]) -> Result<(Write, Option<String>), ApiError>,
+) -> Result<Option<wire::Credential>, ApiError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let svc = service(&a.db, ctx, service_id).await?;
+        let rows = credentials::list(&a.db, &ctx.account, service_id).await?;
+        let states: Vec<_> = rows.iter().filter_map(CredentialRow::state).collect();
+        check(&states, rule_change, LIMITS)?;
+        let (w, secret) = write(&rows)?;
+        let entry = a.entry(ctx, action, w.credential_id());
+        if credentials::apply(&a.db, &ctx.account, service_id, svc.version(), &w, &entry).await? {
+            return Ok(w.resulting_row(&rows).map(|r| r.view(secret)));
+        }
+    }
+    Err(ApiError::ConcurrentModification)
+}

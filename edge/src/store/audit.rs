@@ -1,0 +1,97 @@
+//! The `audit_log` table: who changed what, when, from where. Never a secret.
+
+use authcore::{Account, ApiError};
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement};
+
+use super::seconds;
+use crate::http::internal;
+
+/// One change, before it is written.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// The account.
+    pub account: &'a Account,
+    /// Who (the owner's username).
+    pub actor: &'a str,
+    /// What: `service.create`, `credential.discard`, …
+    pub action: &'a str,
+    /// Which service or credential.
+    pub target: &'a str,
+    /// From which address.
+    pub ip: &'a str,
+    /// When (unix seconds).
+    pub at: u64,
+}
+
+/// The statement that records `entry`, written only while service `guard` is still at
+/// `version` (see [`super::credentials::apply`]); `None` writes it unconditionally.
+pub fn insert(
+    db: &D1Database,
+    entry: &Entry<'_>,
+    guard: Option<(&str, u64)>,
+) -> Result<D1PreparedStatement, ApiError> {
+    let values = [
+        entry.account.as_str().into(),
+        seconds(entry.at),
+        entry.actor.into(),
+        entry.action.into(),
+        entry.target.into(),
+        entry.ip.into(),
+    ];
+    let stmt = match guard {
+        None => db
+            .prepare(
+                "INSERT INTO audit_log (account, at, actor, action, target, ip)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .bind(&values),
+        Some((service_id, version)) => db
+            .prepare(
+                "INSERT INTO audit_log (account, at, actor, action, target, ip)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                 WHERE (SELECT version FROM services WHERE id = ?7) = ?8",
+            )
+            .bind(&[&values[..], &[service_id.into(), seconds(version)]].concat()),
+    };
+    stmt.map_err(internal)
+}
+
+#[derive(Deserialize)]
+struct Row {
+    at: f64,
+    actor: String,
+    action: String,
+    target: String,
+    ip: String,
+}
+
+/// The account's newest `limit` entries, newest first.
+pub async fn newest(
+    db: &D1Database,
+    account: &Account,
+    limit: u32,
+) -> Result<Vec<wire::AuditEntry>, ApiError> {
+    let rows: Vec<Row> = db
+        .prepare(
+            "SELECT at, actor, action, target, ip FROM audit_log
+             WHERE account = ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(&[account.as_str().into(), limit.into()])
+        .map_err(internal)?
+        .all()
+        .await
+        .map_err(internal)?
+        .results()
+        .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| wire::AuditEntry {
+            at: r.at as u64,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            ip: r.ip,
+        })
+        .collect())
+}

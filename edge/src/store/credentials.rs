@@ -1,0 +1,303 @@
+//! The `credentials` table, and the one way a credential change is written.
+//!
+//! A change is checked by `authcore`'s rules against the service's credentials as read, then
+//! written by [`apply`] in one D1 transaction that only takes effect while the service's version
+//! is still the one read, and bumps it. Two concurrent changes can therefore never both pass on
+//! the same state: the loser writes nothing and the caller re-reads and re-checks.
+
+use authcore::credential::rules::CredentialState;
+use authcore::credential::{Kind, Status};
+use authcore::{Account, ApiError};
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement};
+
+use super::{audit, seconds};
+use crate::http::internal;
+
+/// A credential as the admin API reads it (never its hash or salt).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CredentialRow {
+    /// `cred_…`.
+    pub id: String,
+    /// `service_key` or `jwt`.
+    pub kind: String,
+    /// `active` or `inactive`.
+    pub status: String,
+    /// Prefix and last four characters.
+    pub masked: String,
+    /// Created at (unix seconds).
+    pub created_at: f64,
+}
+
+impl CredentialRow {
+    /// What the rules need; `None` for a row this code cannot read (never written by it).
+    pub fn state(&self) -> Option<CredentialState> {
+        Some(CredentialState {
+            id: self.id.clone(),
+            kind: Kind::parse(&self.kind)?,
+            status: Status::parse(&self.status)?,
+        })
+    }
+
+    /// The admin API's view, with `secret` only when it was just issued.
+    pub fn view(&self, secret: Option<String>) -> wire::Credential {
+        wire::Credential {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            masked: self.masked.clone(),
+            created_at: self.created_at as u64,
+            secret,
+        }
+    }
+}
+
+/// A credential to insert.
+#[derive(Debug, Clone)]
+pub struct NewCredential {
+    /// `cred_…`.
+    pub id: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// The key's hash, or the JWT secret's salt.
+    pub secret_ref: String,
+    /// Prefix and last four characters.
+    pub masked: String,
+    /// Created at (unix seconds).
+    pub created_at: u64,
+}
+
+impl NewCredential {
+    /// The row it becomes (active).
+    pub fn row(&self) -> CredentialRow {
+        CredentialRow {
+            id: self.id.clone(),
+            kind: self.kind.as_str().to_owned(),
+            status: Status::Active.as_str().to_owned(),
+            masked: self.masked.clone(),
+            created_at: self.created_at as f64,
+        }
+    }
+}
+
+/// One write to a service's credentials.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Add an active credential.
+    Insert(NewCredential),
+    /// Set a credential's status.
+    SetStatus(String, Status),
+    /// Replace a credential's secret.
+    SetSecret {
+        /// The credential.
+        id: String,
+        /// The new hash or salt.
+        secret_ref: String,
+        /// The new masked form.
+        masked: String,
+    },
+    /// Remove a credential.
+    Delete(String),
+}
+
+impl Write {
+    /// The credential written.
+    pub fn credential_id(&self) -> &str {
+        match self {
+            Self::Insert(c) => &c.id,
+            Self::SetStatus(id, _) | Self::SetSecret { id, .. } | Self::Delete(id) => id,
+        }
+    }
+
+    /// The credential's row once this write has landed on `rows` (`None` once deleted).
+    pub fn resulting_row(&self, rows: &[CredentialRow]) -> Option<CredentialRow> {
+        let current = || rows.iter().find(|r| r.id == self.credential_id()).cloned();
+        match self {
+            Self::Insert(c) => Some(c.row()),
+            Self::SetStatus(_, status) => current().map(|r| CredentialRow {
+                status: status.as_str().to_owned(),
+                ..r
+            }),
+            Self::SetSecret { masked, .. } => current().map(|r| CredentialRow {
+                masked: masked.clone(),
+                ..r
+            }),
+            Self::Delete(_) => None,
+        }
+    }
+}
+
+/// The service's credentials, oldest first.
+pub async fn list(
+    db: &D1Database,
+    account: &Account,
+    service_id: &str,
+) -> Result<Vec<CredentialRow>, ApiError> {
+    db.prepare(
+        "SELECT id, kind, status, masked, created_at FROM credentials
+         WHERE account = ?1 AND service_id = ?2 ORDER BY created_at, id",
+    )
+    .bind(&[account.as_str().into(), service_id.into()])
+    .map_err(internal)?
+    .all()
+    .await
+    .map_err(internal)?
+    .results()
+    .map_err(internal)
+}
+
+/// The statement inserting `c`, guarded by the service's version when `guard` is given.
+pub fn insert(
+    db: &D1Database,
+    account: &Account,
+    service_id: &str,
+    c: &NewCredential,
+    guard: Option<u64>,
+) -> Result<D1PreparedStatement, ApiError> {
+    let values = [
+        c.id.as_str().into(),
+        service_id.into(),
+        account.as_str().into(),
+        c.kind.as_str().into(),
+        c.secret_ref.as_str().into(),
+        c.masked.as_str().into(),
+        seconds(c.created_at),
+    ];
+    let stmt = match guard {
+        None => db
+            .prepare(
+                "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7)",
+            )
+            .bind(&values),
+        Some(version) => db
+            .prepare(
+                "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
+                 SELECT ?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7
+                 WHERE (SELECT version FROM services WHERE id = ?2) = ?8",
+            )
+            .bind(&[&values[..], &[seconds(version)]].concat()),
+    };
+    stmt.map_err(internal)
+}
+
+/// Writes `write` and its audit entry if, and only if, service `service_id` is still at
+/// `version`; bumps the version. Returns whether it was written.
+pub async fn apply(
+    db: &D1Database,
+    account: &Account,
+    service_id: &str,
+    version: u64,
+    write: &Write,
+    entry: &audit::Entry<'_>,
+) -> Result<bool, ApiError> {
+    // Every statement re-checks the version inside the one transaction, so either all of them
+    // see the version read by the caller and take effect, or none does.
+    const GUARD: &str = "(SELECT version FROM services WHERE id = ?2) = ?3";
+    let head = [service_id.into(), service_id.into(), seconds(version)];
+    let change = match write {
+        Write::Insert(c) => insert(db, account, service_id, c, Some(version))?,
+        Write::SetStatus(id, status) => db
+            .prepare(format!(
+                "UPDATE credentials SET status = ?4 WHERE id = ?5 AND service_id = ?1 AND {GUARD}"
+            ))
+            .bind(&[&head[..], &[status.as_str().into(), id.as_str().into()]].concat())
+            .map_err(internal)?,
+        Write::SetSecret {
+            id,
+            secret_ref,
+            masked,
+        } => db
+            .prepare(format!(
+                "UPDATE credentials SET secret_ref = ?4, masked = ?5
+                 WHERE id = ?6 AND service_id = ?1 AND {GUARD}"
+            ))
+            .bind(
+                &[
+                    &head[..],
+                    &[
+                        secret_ref.as_str().into(),
+                        masked.as_str().into(),
+                        id.as_str().into(),
+                    ],
+                ]
+                .concat(),
+            )
+            .map_err(internal)?,
+        Write::Delete(id) => db
+            .prepare(format!(
+                "DELETE FROM credentials WHERE id = ?4 AND service_id = ?1 AND {GUARD}"
+            ))
+            .bind(&[&head[..], &[id.as_str().into()]].concat())
+            .map_err(internal)?,
+    };
+    let bump = db
+        .prepare("UPDATE services SET version = version + 1 WHERE id = ?1 AND version = ?2")
+        .bind(&[service_id.into(), seconds(version)])
+        .map_err(internal)?;
+    let results = db
+        .batch(vec![
+            change,
+            audit::insert(db, entry, Some((service_id, version)))?,
+            bump,
+        ])
+        .await
+        .map_err(internal)?;
+    let bumped = results
+        .last()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
+    Ok(bumped == 1)
+}
+
+/// The service and credential a presented service key belongs to, by its keyed hash.
+pub async fn by_service_key_hash(
+    db: &D1Database,
+    account: &Account,
+    hash: &str,
+) -> Result<Option<(String, String, String)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        service_id: String,
+        id: String,
+        status: String,
+    }
+    let row: Option<Row> = db
+        .prepare(
+            "SELECT service_id, id, status FROM credentials
+             WHERE secret_ref = ?1 AND kind = 'service_key' AND account = ?2",
+        )
+        .bind(&[hash.into(), account.as_str().into()])
+        .map_err(internal)?
+        .first(None)
+        .await
+        .map_err(internal)?;
+    Ok(row.map(|r| (r.service_id, r.id, r.status)))
+}
+
+/// The active JWT credentials of a service: `(id, salt)` pairs.
+pub async fn active_jwt_salts(
+    db: &D1Database,
+    account: &Account,
+    service_id: &str,
+) -> Result<Vec<(String, String)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        secret_ref: String,
+    }
+    let rows: Vec<Row> = db
+        .prepare(
+            "SELECT id, secret_ref FROM credentials
+             WHERE account = ?1 AND service_id = ?2 AND kind = 'jwt' AND status = 'active'",
+        )
+        .bind(&[account.as_str().into(), service_id.into()])
+        .map_err(internal)?
+        .all()
+        .await
+        .map_err(internal)?
+        .results()
+        .map_err(internal)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.secret_ref)).collect())
+}

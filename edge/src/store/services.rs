@@ -1,0 +1,76 @@
+//! The `services` table: an account's services, each with a version that every credential
+//! change bumps (the optimistic lock of [`super::credentials::apply`]).
+
+use authcore::{Account, ApiError};
+use serde::Deserialize;
+use worker::D1Database;
+
+use super::credentials::{self, NewCredential};
+use super::{audit, seconds};
+use crate::http::internal;
+
+/// A service as stored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceRow {
+    /// `svc_…`.
+    pub id: String,
+    /// A name for humans.
+    pub name: String,
+    /// Bumped by every credential change.
+    pub version: f64,
+}
+
+impl ServiceRow {
+    /// The version as the guard of the next change.
+    pub fn version(&self) -> u64 {
+        self.version as u64
+    }
+}
+
+/// Creates a service with its first credentials and the audit entry, in one transaction.
+pub async fn create(
+    db: &D1Database,
+    account: &Account,
+    id: &str,
+    name: &str,
+    first: &[NewCredential],
+    entry: &audit::Entry<'_>,
+    now: u64,
+) -> Result<(), ApiError> {
+    let mut batch = vec![db
+        .prepare("INSERT INTO services (id, account, name, version, created_at) VALUES (?1, ?2, ?3, 0, ?4)")
+        .bind(&[id.into(), account.as_str().into(), name.into(), seconds(now)])
+        .map_err(internal)?];
+    for credential in first {
+        batch.push(credentials::insert(db, account, id, credential, None)?);
+    }
+    batch.push(audit::insert(db, entry, None)?);
+    db.batch(batch).await.map_err(internal)?;
+    Ok(())
+}
+
+/// The account's services, oldest first.
+pub async fn list(db: &D1Database, account: &Account) -> Result<Vec<ServiceRow>, ApiError> {
+    db.prepare("SELECT id, name, version FROM services WHERE account = ?1 ORDER BY created_at, id")
+        .bind(&[account.as_str().into()])
+        .map_err(internal)?
+        .all()
+        .await
+        .map_err(internal)?
+        .results()
+        .map_err(internal)
+}
+
+/// The service `id` of `account`, if it exists.
+pub async fn get(
+    db: &D1Database,
+    account: &Account,
+    id: &str,
+) -> Result<Option<ServiceRow>, ApiError> {
+    db.prepare("SELECT id, name, version FROM services WHERE account = ?1 AND id = ?2")
+        .bind(&[account.as_str().into(), id.into()])
+        .map_err(internal)?
+        .first(None)
+        .await
+        .map_err(internal)
+}
