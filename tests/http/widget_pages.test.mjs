@@ -59,3 +59,13 @@ test('unknown paths are 404 and wrong methods 405, as JSON errors', async () => 
   assertError(await request('PUT', '/apis/admin/session/'), 405, 'method_not_allowed');
   assertError(await request('POST', '/v2/widget/genesys', { host: hostOf('acme') }), 405, 'method_not_allowed');
 });
+
+test('the admin console is served with a strict CSP and is never framed or cached', async () => {
+  const res = await request('GET', '/admin/');
+  assert.equal(res.status, 200);
+  assert.match(res.text, /Admin console/);
+  assert.match(res.headers['content-security-policy'], /frame-ancestors 'none'/);
+  assert.match(res.headers['content-security-policy'], /script-src 'self';/);
+  assert.equal(res.headers['cache-control'], 'no-store');
+  assert.equal((await request('GET', '/_headers')).status === 200 && (await request('GET', '/_headers')).text.includes('Content-Security-Policy'), false, '_headers is not served');
+});
