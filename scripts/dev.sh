@@ -7,6 +7,10 @@ source scripts/setup.sh
 scripts/build-widget.sh
 cd edge
 [ -f .dev.vars ] || cp .dev.vars.example .dev.vars
+# A .dev.vars from an older checkout gets the demo secrets it lacks (its own values are kept).
+grep -E '^[A-Za-z_][A-Za-z0-9_]*=' .dev.vars.example | while IFS= read -r line; do
+  grep -q "^${line%%=*}=" .dev.vars || echo "$line" >> .dev.vars
+done
 npx wrangler d1 migrations apply DB --local >/dev/null
 key=$(sed -n 's/^acme_integration_api_key=//p' .dev.vars)
 cat <<MSG
@@ -16,6 +20,8 @@ cat <<MSG
   Demo desktops (the API key rides in the fragment, which never leaves the browser):
     LiveEngage: http://127.0.0.1:8787/desktop/liveengage.html#account=acme&apikey=${key}&agent_id=1&agent_name=Ada%20Lovelace
     Genesys:    http://127.0.0.1:8787/desktop/genesys.html#account=acme&apikey=${key}&agent_id=2&agent_name=Grace%20Hopper
+
+  Admin console: http://acme.localhost:8787/admin/  (user owner, password acme_admin_password in edge/.dev.vars)
 
 MSG
 exec npx wrangler dev --port 8787 --ip 127.0.0.1 --show-interactive-dev-session=false
