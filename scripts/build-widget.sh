@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --release -p widget --target wasm32-unknown-unknown
 wasm-bindgen --target web --no-typescript --out-dir www/public/static/pkg --out-name widget \
-  target/wasm32-unknown-unknown/release/widget.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/widget.wasm"
