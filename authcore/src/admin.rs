@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::credential::Kind;
 use crate::input::required_field;
 use crate::jwt::hex;
+use crate::oauth::scope;
 use crate::secret::Secret;
 use crate::ApiError;
 
@@ -64,12 +65,34 @@ impl OwnerSignIn {
 #[derive(Deserialize)]
 struct RawNewService {
     name: Option<String>,
+    scopes: Option<String>,
 }
 
-/// The name of `POST /apis/admin/services`.
-pub fn parse_new_service(body: &[u8]) -> Result<String, ApiError> {
+/// A service to create: its name, and the OAuth2 scopes it may ask for (all by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewService {
+    /// A name for humans.
+    pub name: String,
+    /// Space-separated scopes.
+    pub scopes: String,
+}
+
+/// The body of `POST /apis/admin/services`: `{"name", "scopes"?}`.
+pub fn parse_new_service(body: &[u8]) -> Result<NewService, ApiError> {
     let raw: RawNewService = parse(body, "name")?;
-    required_field("name", raw.name)
+    let name = required_field("name", raw.name)?;
+    let scopes = match raw.scopes {
+        None => scope::ALL.join(" "),
+        Some(list) => scope::parse(&list)
+            .map_err(|_| {
+                ApiError::InvalidRequest(format!(
+                    "the field scopes must list some of: {}",
+                    scope::ALL.join(" ")
+                ))
+            })?
+            .join(" "),
+    };
+    Ok(NewService { name, scopes })
 }
 
 #[derive(Deserialize)]
@@ -225,6 +248,15 @@ mod tests {
             assert!(!is_service_id(bad) && !is_credential_id(bad), "{bad}");
         }
         assert!(!is_service_id("cred_abababababababab"));
+    }
+
+    #[test]
+    fn a_service_may_ask_for_all_scopes_by_default_or_fewer() {
+        let all = parse_new_service(br#"{"name":"a"}"#).unwrap();
+        assert_eq!(all.scopes, "api.read api.write");
+        let read = parse_new_service(br#"{"name":"a","scopes":"api.read"}"#).unwrap();
+        assert_eq!(read.scopes, "api.read");
+        assert!(parse_new_service(br#"{"name":"a","scopes":"root"}"#).is_err());
     }
 
     #[test]

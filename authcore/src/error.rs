@@ -67,6 +67,21 @@ pub enum ApiError {
     /// When a change would break a credential rule (SPEC §4); the code names the rule.
     #[error("{0}")]
     RuleBroken(RuleError),
+    /// When an OAuth2 client's credentials are missing, unknown or wrong (RFC 6749 §5.2).
+    #[error("client authentication failed")]
+    InvalidClient,
+    /// When the grant type is not `client_credentials` (RFC 6749 §5.2).
+    #[error("only the client_credentials grant is supported")]
+    UnsupportedGrantType,
+    /// When the scope asked for is malformed, unknown or beyond the client's (RFC 6749 §5.2).
+    #[error("the requested scope is invalid, unknown or not allowed for this client")]
+    InvalidScope,
+    /// When a valid token lacks the scope a request needs (RFC 6750 §3.1); names that scope.
+    #[error("the access token does not grant the scope this request needs")]
+    InsufficientScope(&'static str),
+    /// When the gateway's upstream could not be reached or failed.
+    #[error("the upstream service could not be reached")]
+    BadGateway,
     /// When concurrent changes to one service kept colliding; the client may retry.
     #[error("the service was changed concurrently; try again")]
     ConcurrentModification,
@@ -95,7 +110,10 @@ impl ApiError {
             Self::UnsupportedMediaType => 415,
             Self::InvalidApiKey | Self::Unauthenticated | Self::InvalidToken => 401,
             Self::OriginNotAllowed | Self::Forbidden | Self::InvalidPassword => 403,
-            Self::InvalidCredentials => 401,
+            Self::InvalidCredentials | Self::InvalidClient => 401,
+            Self::UnsupportedGrantType | Self::InvalidScope => 400,
+            Self::InsufficientScope(_) => 403,
+            Self::BadGateway => 502,
             Self::RuleBroken(_) | Self::ConcurrentModification => 409,
             Self::TooManyAttempts { .. } => 429,
             Self::Misconfigured | Self::Internal => 500,
@@ -122,15 +140,25 @@ impl ApiError {
             Self::InvalidPassword => "invalid_password",
             Self::RuleBroken(rule) => rule.code(),
             Self::ConcurrentModification => "concurrent_modification",
+            Self::InvalidClient => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::BadGateway => "bad_gateway",
             Self::Misconfigured | Self::Internal => "server_error",
         }
     }
 
-    /// The `WWW-Authenticate` challenge a 401 carries (RFC 6750 §3).
-    pub fn www_authenticate(&self) -> Option<&'static str> {
+    /// The `WWW-Authenticate` challenge a 401 (or an `insufficient_scope` 403) carries
+    /// (RFC 6750 §3, RFC 6749 §5.2 for `invalid_client`).
+    pub fn www_authenticate(&self) -> Option<String> {
         match self {
-            Self::Unauthenticated => Some(r#"Bearer realm="deskgate""#),
-            Self::InvalidToken => Some(r#"Bearer realm="deskgate", error="invalid_token""#),
+            Self::Unauthenticated => Some(r#"Bearer realm="deskgate""#.into()),
+            Self::InvalidToken => Some(r#"Bearer realm="deskgate", error="invalid_token""#.into()),
+            Self::InsufficientScope(scope) => Some(format!(
+                r#"Bearer realm="deskgate", error="insufficient_scope", scope="{scope}""#
+            )),
+            Self::InvalidClient => Some(r#"Basic realm="deskgate""#.into()),
             _ => None,
         }
     }
@@ -157,6 +185,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unknown_credential_is_a_404_and_every_other_rule_a_409_with_its_name() {
+        assert_eq!(ApiError::from(RuleError::UnknownCredential).status(), 404);
+        let e = ApiError::from(RuleError::LastActiveCredential);
+        assert_eq!((e.status(), e.code()), (409, "last_active_credential"));
+    }
+
+    #[test]
     fn every_error_has_a_4xx_or_5xx_status_and_a_snake_case_code() {
         let all = [
             ApiError::UnknownHost,
@@ -176,6 +211,11 @@ mod tests {
             ApiError::InvalidPassword,
             ApiError::RuleBroken(RuleError::LastActiveCredential),
             ApiError::ConcurrentModification,
+            ApiError::InvalidClient,
+            ApiError::UnsupportedGrantType,
+            ApiError::InvalidScope,
+            ApiError::InsufficientScope("api.read"),
+            ApiError::BadGateway,
             ApiError::Misconfigured,
             ApiError::Internal,
         ];
@@ -187,10 +227,20 @@ mod tests {
     }
 
     #[test]
-    fn only_401s_carry_a_bearer_challenge_and_only_an_invalid_token_names_the_error() {
+    fn challenges_follow_rfc_6750_and_rfc_6749() {
         assert_eq!(
-            ApiError::Unauthenticated.www_authenticate(),
+            ApiError::Unauthenticated.www_authenticate().as_deref(),
             Some(r#"Bearer realm="deskgate""#)
+        );
+        assert_eq!(
+            ApiError::InvalidClient.www_authenticate().as_deref(),
+            Some(r#"Basic realm="deskgate""#)
+        );
+        assert_eq!(
+            ApiError::InsufficientScope("api.write")
+                .www_authenticate()
+                .as_deref(),
+            Some(r#"Bearer realm="deskgate", error="insufficient_scope", scope="api.write""#)
         );
         assert!(ApiError::InvalidToken
             .www_authenticate()

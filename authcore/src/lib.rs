@@ -13,6 +13,7 @@ pub mod credential;
 pub mod error;
 pub mod input;
 pub mod jwt;
+pub mod oauth;
 pub mod origin;
 pub mod platform;
 pub mod secret;

@@ -103,6 +103,22 @@ pub fn credentials_key(env: &Env) -> Result<CredentialsKey, ApiError> {
     })
 }
 
+/// Where the gateway forwards `/api/<path>` (`UPSTREAM_URL`, ending in `/` is not needed).
+/// Missing or not an http(s) URL: the gateway refuses every request.
+pub fn upstream_url(env: &Env) -> Result<worker::Url, ApiError> {
+    let raw = var(env, "UPSTREAM_URL").unwrap_or_default();
+    let url = worker::Url::parse(&format!("{}/", raw.trim_end_matches('/')))
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            worker::console_error!(
+                "UPSTREAM_URL is missing or not an http(s) URL: the gateway is closed"
+            );
+            ApiError::Misconfigured
+        })?;
+    Ok(url)
+}
+
 fn secret(env: &Env, name: &str) -> Option<Secret> {
     env.secret(name)
         .ok()

@@ -16,14 +16,19 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 /// (RFC 9112 §9.6); `wrangler dev`'s proxy turns that into a 503. Past this, the body is cancelled.
 const DRAIN_LIMIT: usize = 64 * 1024;
 
-/// The body of a request that must be JSON, at most [`MAX_BODY_BYTES`]: `415` for another
-/// content type, `413` when the declared length or the bytes read pass the limit. At most
-/// [`DRAIN_LIMIT`] bytes are ever read.
+/// The body of a request that must be JSON: `415` for another content type, else
+/// [`read_body`].
 pub async fn read_json_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let max = MAX_BODY_BYTES;
     if !is_json_content_type(header(req, "Content-Type").as_deref()) {
         return Err(ApiError::UnsupportedMediaType);
     }
+    read_body(req).await
+}
+
+/// A request body of at most [`MAX_BODY_BYTES`]: `413` when the declared length or the bytes
+/// read pass the limit. At most [`DRAIN_LIMIT`] bytes are ever read.
+pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let max = MAX_BODY_BYTES;
     if let Err(e) = check_declared_length(header(req, "Content-Length").as_deref(), DRAIN_LIMIT) {
         if let Some(body) = req.inner().body() {
             let _ = worker::wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
@@ -90,7 +95,7 @@ pub fn error(e: &ApiError) -> worker::Result<Response> {
     headers.set("Cache-Control", "no-store")?;
     headers.set("X-Content-Type-Options", "nosniff")?;
     if let Some(challenge) = e.www_authenticate() {
-        headers.set("WWW-Authenticate", challenge)?;
+        headers.set("WWW-Authenticate", &challenge)?;
     }
     if let Some(seconds) = e.retry_after() {
         headers.set("Retry-After", &seconds.to_string())?;

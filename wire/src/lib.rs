@@ -80,6 +80,8 @@ pub struct Service {
     pub id: String,
     /// A name for humans.
     pub name: String,
+    /// The OAuth2 scopes it may ask for, space-separated.
+    pub scopes: String,
 }
 
 /// Body of `GET /apis/admin/services`.
@@ -114,6 +116,8 @@ pub struct CreatedService {
     pub id: String,
     /// A name for humans.
     pub name: String,
+    /// The OAuth2 scopes it may ask for, space-separated.
+    pub scopes: String,
     /// One active credential of each kind, with their secrets (shown this once).
     pub credentials: Vec<Credential>,
 }
@@ -167,4 +171,55 @@ pub struct Whoami {
     /// The credential that authenticated the call (service keys and caller JWTs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
+    /// The scopes of an access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Set on a testing access token (seed 003).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testing: Option<bool>,
+}
+
+/// The body of a successful token request (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+    /// Set on a testing token minted from the admin API (seed 003): never for use in code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testing: Option<bool>,
+}
+
+/// An integration token for one app (SPEC §3, seed 002).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationToken {
+    /// The token, for the app's backend to check with `GET /v1/users/me`.
+    pub token: String,
+    /// When it expires (unix seconds).
+    pub expires_at: u64,
+}
+
+/// Body of `GET /v1/users/me` (seed 002's shape, for deskgate's agents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserMe {
+    /// The agent id.
+    pub id: String,
+    /// The agent's display name.
+    pub name: String,
+    /// The account.
+    pub account: String,
+    /// The desktop platform.
+    pub platform: String,
+    /// The agent's role.
+    pub role: String,
+    /// The app the token was issued for (`appId`, as seed 002's consumers read it).
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// When the token expires (unix seconds).
+    pub expires_at: u64,
 }

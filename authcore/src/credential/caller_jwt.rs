@@ -3,11 +3,11 @@
 //! The caller signs HS256 with the base64-decoded credential secret; `iss` is the service id,
 //! `iat` is required and `exp` optional. A token is refused when older than 60 minutes, whatever
 //! its `exp` says. The service is read from `iss` before the signature is checked
-//! ([`crate::jwt::unverified_issuer`]), only to find which keys to try; nothing in the token is trusted until one of them verifies it.
+//! ([`crate::jwt::unverified_route`]), only to find which keys to try; nothing in the token is trusted until one of them verifies it.
 
 use serde::Deserialize;
 
-use crate::jwt::{verify_signature, TokenError, LEEWAY_SECONDS};
+use crate::jwt::{verify_signature, TokenError, LEEWAY_SECONDS, TYP_JWT};
 
 /// The oldest a caller JWT may be, in seconds after its `iat`.
 pub const MAX_AGE_SECONDS: u64 = 3600;
@@ -34,7 +34,7 @@ pub fn verify_caller_jwt(
 ) -> Result<CallerClaims, TokenError> {
     let mut claims = None;
     for key in keys {
-        match verify_signature::<CallerClaims>(token, key, None) {
+        match verify_signature::<CallerClaims>(token, key, None, TYP_JWT) {
             Ok(c) => {
                 claims = Some(c);
                 break;
@@ -106,7 +106,10 @@ mod tests {
     fn a_token_signed_with_the_decoded_secret_is_accepted_with_or_without_exp() {
         for exp in [None, Some(NOW + 600)] {
             let token = sign(HS256, &claims(NOW - 10, exp), &key());
-            assert_eq!(crate::jwt::unverified_issuer(&token), Ok("svc_1".into()));
+            assert_eq!(
+                crate::jwt::unverified_route(&token).map(|r| r.0),
+                Ok("svc_1".into())
+            );
             let got = verify_caller_jwt(&token, "svc_1", &[key()], NOW);
             assert_eq!(got.map(|c| c.iss), Ok("svc_1".into()));
         }

@@ -70,6 +70,22 @@ impl CredentialsKey {
     }
 }
 
+/// The prefix of opaque customer ids.
+pub const CUSTOMER_ID_PREFIX: &str = "cust_";
+
+impl CredentialsKey {
+    /// The opaque id of an internal customer id (seed 001): unique and stable per account, free
+    /// of PII, and not reversible without `CREDENTIALS_KEY` (HMAC-SHA256, base64url).
+    pub fn opaque_customer_id(&self, account: &Account, internal_id: &str) -> String {
+        let mac = self.mac(&[
+            b"customer_id",
+            account.as_str().as_bytes(),
+            internal_id.as_bytes(),
+        ]);
+        format!("{CUSTOMER_ID_PREFIX}{}", URL_SAFE_NO_PAD.encode(mac))
+    }
+}
+
 /// A freshly issued secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
@@ -176,6 +192,19 @@ mod tests {
         let regenerated = issue(Kind::Jwt, &key(), &acme(), "cred_2", &[10; 32]);
         assert_ne!(regenerated.secret, issued.secret);
         assert_eq!(issued.masked.chars().count(), 5);
+    }
+
+    #[test]
+    fn opaque_customer_ids_are_stable_distinct_and_carry_nothing_of_the_input() {
+        let a = key().opaque_customer_id(&acme(), "customer-2209-118");
+        assert_eq!(a, key().opaque_customer_id(&acme(), "customer-2209-118"));
+        assert_ne!(a, key().opaque_customer_id(&acme(), "customer-2209-119"));
+        assert_ne!(
+            a,
+            key().opaque_customer_id(&Account::parse("globex").unwrap(), "customer-2209-118")
+        );
+        assert!(a.starts_with("cust_") && a.len() == 5 + 43);
+        assert!(!a.contains("2209"));
     }
 
     #[test]

@@ -6,7 +6,10 @@
 //! signature is checked, then the claims' times are checked against a `now` the caller passes.
 //! `jsonwebtoken` runs on [`hs256_provider`], which knows no algorithm but HMAC-SHA256.
 
+pub mod access_token;
 pub mod hs256_provider;
+pub mod identity_token;
+pub mod integration_token;
 pub mod session_token;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,7 +22,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::secret::Secret;
-use crate::ApiError;
+use crate::{Account, ApiError};
 
 /// Shortest signing key accepted, in bytes (SPEC "Session JWT"; RFC 7518 §3.2 wants a key at
 /// least as long as the hash output).
@@ -67,11 +70,31 @@ pub enum TokenError {
     /// When the token was issued too long ago for its kind.
     #[error("the token is too old")]
     TooOld,
+    /// When the token is of another kind than the one expected (an access token where a session
+    /// JWT is wanted, say).
+    #[error("the token is of another kind")]
+    WrongType,
 }
 
 impl From<TokenError> for ApiError {
     fn from(_: TokenError) -> Self {
         ApiError::InvalidToken
+    }
+}
+
+/// What a verifier expects of the tokens an account issues: the account and its issuer URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// The account whose key verifies the token.
+    pub account: Account,
+    /// The account's issuer URL.
+    pub issuer: String,
+}
+
+impl Expected {
+    /// Whether `iss`, `aud` and the account claim are this account's and `audience`.
+    fn matches(&self, iss: &str, aud: &str, acc: &str, audience: &str) -> bool {
+        iss == self.issuer && aud == audience && acc == self.account.as_str()
     }
 }
 
@@ -106,27 +129,33 @@ impl SigningKey {
     }
 }
 
-/// Signs `claims` as an HS256 JWT with `kid` set.
-pub fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, ApiError> {
+/// The `typ` of session, caller and integration tokens.
+pub const TYP_JWT: &str = "JWT";
+
+/// Signs `claims` as an HS256 JWT with `kid` and `typ` set. Each kind of deskgate token has its
+/// own `aud`, and access tokens their own `typ` (RFC 8725 §3.11), so no kind passes for another.
+pub fn sign<T: Serialize>(claims: &T, key: &SigningKey, typ: &str) -> Result<String, ApiError> {
     hs256_provider::install();
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(key.kid().to_owned());
+    header.typ = Some(typ.to_owned());
     jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key.bytes()))
         .map_err(|_| ApiError::Internal)
 }
 
 /// Checks the header policy and the signature, then returns the claims for the caller's own
 /// claim checks. `expected_kid` is enforced when given: a header without `kid`, or with another,
-/// is refused.
+/// is refused. `typ` must be `expected_typ` (a plain [`TYP_JWT`] may also be left out).
 pub fn verify_signature<T: DeserializeOwned>(
     token: &str,
     key: &[u8],
     expected_kid: Option<&str>,
+    expected_typ: &str,
 ) -> Result<T, TokenError> {
     if token.len() > MAX_TOKEN_BYTES || token.split('.').count() != 3 {
         return Err(TokenError::Malformed);
     }
-    check_header(token, expected_kid)?;
+    check_header(token, expected_kid, Some(expected_typ))?;
     hs256_provider::install();
     let mut validation = Validation::new(Algorithm::HS256);
     // Times, audience and issuer are checked by the caller against its own `now`.
@@ -154,24 +183,30 @@ pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenErr
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::Malformed);
     }
-    check_header(token, None)?;
+    check_header(token, None, None)?;
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| TokenError::Malformed)?;
     serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
 }
 
-/// The `iss` of a token that passes the header policy, **before** any signature check: only to
-/// choose which verifier and keys to try.
-pub fn unverified_issuer(token: &str) -> Result<String, TokenError> {
+/// The `iss` and `aud` of a token that passes the header policy, **before** any signature
+/// check: only to choose which verifier and keys to try.
+pub fn unverified_route(token: &str) -> Result<(String, Option<String>), TokenError> {
     #[derive(serde::Deserialize)]
-    struct Issuer {
+    struct Route {
         iss: String,
+        #[serde(default)]
+        aud: Option<String>,
     }
-    unverified_claims::<Issuer>(token).map(|c| c.iss)
+    unverified_claims::<Route>(token).map(|c| (c.iss, c.aud))
 }
 
-fn check_header(token: &str, expected_kid: Option<&str>) -> Result<(), TokenError> {
+fn check_header(
+    token: &str,
+    expected_kid: Option<&str>,
+    expected_typ: Option<&str>,
+) -> Result<(), TokenError> {
     let encoded = token.split('.').next().unwrap_or_default();
     let json = URL_SAFE_NO_PAD
         .decode(encoded)
@@ -184,10 +219,17 @@ fn check_header(token: &str, expected_kid: Option<&str>) -> Result<(), TokenErro
     if REFUSED_HEADERS.iter().any(|h| header.contains_key(*h)) {
         return Err(TokenError::RefusedHeader);
     }
-    if let Some(typ) = header.get("typ") {
-        if !typ.as_str().is_some_and(|t| t.eq_ignore_ascii_case("JWT")) {
-            return Err(TokenError::Malformed);
+    // RFC 7515 §4.1.9: typ compares case-insensitively; a plain JWT may leave it out.
+    let typ = match header.get("typ") {
+        None => None,
+        Some(t) => Some(t.as_str().ok_or(TokenError::Malformed)?),
+    };
+    match (expected_typ, typ) {
+        (Some(want), Some(t)) if !t.eq_ignore_ascii_case(want) => {
+            return Err(TokenError::WrongType)
         }
+        (Some(want), None) if want != TYP_JWT => return Err(TokenError::WrongType),
+        _ => {}
     }
     if let Some(kid) = expected_kid {
         if header.get("kid").and_then(|v| v.as_str()) != Some(kid) {

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_times, sign, verify_signature, SigningKey, TokenError};
-use crate::{Account, ApiError};
+use super::{check_times, sign, verify_signature, Expected, SigningKey, TokenError, TYP_JWT};
+use crate::ApiError;
 
 /// The `aud` of every session JWT.
 pub const AUDIENCE: &str = "deskgate";
@@ -38,21 +38,12 @@ pub struct SessionClaims {
     pub exp: u64,
 }
 
-/// What a verifier expects of a session JWT: the account it serves and its issuer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expected {
-    /// The account whose key verifies the token.
-    pub account: Account,
-    /// The account's issuer URL.
-    pub issuer: String,
-}
-
 /// Signs session claims; refuses claims that the verifier would refuse.
 pub fn sign_session(claims: &SessionClaims, key: &SigningKey) -> Result<String, ApiError> {
     if claims.exp <= claims.iat || claims.exp - claims.iat > MAX_LIFETIME_SECONDS {
         return Err(ApiError::Internal);
     }
-    sign(claims, key)
+    sign(claims, key, TYP_JWT)
 }
 
 /// Verifies a session JWT completely: header policy, signature, issuer, audience, account, times.
@@ -62,11 +53,8 @@ pub fn verify_session(
     expected: &Expected,
     now: u64,
 ) -> Result<SessionClaims, TokenError> {
-    let claims: SessionClaims = verify_signature(token, key.bytes(), Some(key.kid()))?;
-    if claims.iss != expected.issuer
-        || claims.aud != AUDIENCE
-        || claims.acc != expected.account.as_str()
-    {
+    let claims: SessionClaims = verify_signature(token, key.bytes(), Some(key.kid()), TYP_JWT)?;
+    if !expected.matches(&claims.iss, &claims.aud, &claims.acc, AUDIENCE) {
         return Err(TokenError::WrongAudience);
     }
     check_times(claims.iat, claims.exp, now, MAX_LIFETIME_SECONDS)?;
@@ -82,6 +70,7 @@ mod tests {
 
     use super::*;
     use crate::secret::Secret;
+    use crate::Account;
 
     const KEY: &str = "an-example-signing-key-of-32-bytes!!";
     const NOW: u64 = 1_700_000_000;
@@ -169,11 +158,11 @@ mod tests {
         let key = URL_SAFE_NO_PAD
             .decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow")
             .unwrap();
-        let claims: serde_json::Value = verify_signature(token, &key, None).unwrap();
+        let claims: serde_json::Value = verify_signature(token, &key, None, TYP_JWT).unwrap();
         assert_eq!(claims["iss"], "joe");
         let tampered = token.replace(".dBjftJeZ", ".eBjftJeZ");
         assert_eq!(
-            verify_signature::<serde_json::Value>(&tampered, &key, None),
+            verify_signature::<serde_json::Value>(&tampered, &key, None, TYP_JWT),
             Err(TokenError::BadSignature)
         );
     }
@@ -263,7 +252,7 @@ mod tests {
                     &good,
                     k,
                 ),
-                TokenError::Malformed,
+                TokenError::WrongType,
             ),
             (
                 "other key",

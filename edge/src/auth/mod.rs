@@ -1,5 +1,6 @@
 //! Who a request is (SPEC §5): one [`Principal`] for every method, chosen with one precedence —
-//! a bearer JWT (the session's or a caller's), then `X-Service-Key`, then the session cookies.
+//! a bearer token (a session JWT, an access token, or a caller's JWT; in the `Authorization`
+//! header or the `access_token` query parameter), then `X-Service-Key`, then the session cookies.
 //! When a higher method is present it decides alone: a bad bearer token is refused even beside
 //! a good service key (seed 004).
 
@@ -7,7 +8,8 @@ pub mod service;
 pub mod session;
 
 use authcore::admin::OWNER_ROLE;
-use authcore::jwt::unverified_issuer;
+use authcore::jwt::access_token::{self, AccessClaims};
+use authcore::jwt::unverified_route;
 use authcore::session::SessionRecord;
 use authcore::ApiError;
 use worker::{D1Database, Env, Request};
@@ -25,6 +27,8 @@ pub enum Principal {
     ServiceKey(ServiceCaller),
     /// A service by a JWT it signed.
     CallerJwt(ServiceCaller),
+    /// A service by an OAuth2 access token.
+    AccessToken(AccessClaims),
 }
 
 impl Principal {
@@ -38,6 +42,8 @@ impl Principal {
             name: None,
             platform: None,
             credential_id: Some(s.credential_id.clone()),
+            scope: None,
+            testing: None,
         };
         match self {
             Self::Session(auth) => {
@@ -50,8 +56,21 @@ impl Principal {
                     name: Some(user.name),
                     platform: Some(user.platform),
                     credential_id: None,
+                    scope: None,
+                    testing: None,
                 }
             }
+            Self::AccessToken(claims) => wire::Whoami {
+                kind: "access_token".to_owned(),
+                id: claims.sub.clone(),
+                account: account.to_owned(),
+                role: "service".to_owned(),
+                name: None,
+                platform: None,
+                credential_id: None,
+                scope: Some(claims.scope.clone()),
+                testing: claims.testing.then_some(true),
+            },
             Self::ServiceKey(s) => service("service_key", s),
             Self::CallerJwt(s) => service("caller_jwt", s),
         }
@@ -66,15 +85,20 @@ pub async fn authenticate(
     ctx: &RequestContext,
 ) -> Result<Principal, ApiError> {
     if let Some(token) = bearer_token(req)? {
-        let issuer = unverified_issuer(&token)?;
-        return if issuer == ctx.issuer {
-            Ok(Principal::Session(
-                session::by_jwt(&token, env, db, ctx).await?,
-            ))
-        } else {
+        // The unverified iss and aud only choose the verifier; each checks everything again.
+        let (issuer, audience) = unverified_route(&token)?;
+        return if issuer != ctx.issuer {
             service::by_caller_jwt(&token, &issuer, env, db, ctx)
                 .await
                 .map(Principal::CallerJwt)
+        } else if audience.as_deref() == Some(access_token::AUDIENCE) {
+            service::by_access_token(&token, env, db, ctx)
+                .await
+                .map(Principal::AccessToken)
+        } else {
+            session::by_jwt(&token, env, db, ctx)
+                .await
+                .map(Principal::Session)
         };
     }
     if let Some(key) = header(req, "X-Service-Key") {
@@ -117,21 +141,39 @@ pub async fn require_owner(
     Ok(auth.session)
 }
 
-/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1). Another scheme is not a
-/// bearer credential and is ignored; `Bearer` with nothing usable after it is an invalid token.
-fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
-    let Some(value) = header(req, "Authorization") else {
-        return Ok(None);
+/// The bearer token of a request: the `Authorization: Bearer` header (RFC 6750 §2.1) or the
+/// `access_token` query parameter (§2.3), never both (§2: `400 invalid_request`). Another
+/// `Authorization` scheme is not a bearer credential and is ignored; `Bearer` with nothing
+/// usable after it is an invalid token.
+pub fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
+    let from_header = match header(req, "Authorization") {
+        Some(value) => match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => {
+                let token = token.trim();
+                if token.is_empty() || token.contains(' ') {
+                    return Err(ApiError::InvalidToken);
+                }
+                Some(token.to_owned())
+            }
+            _ => None,
+        },
+        None => None,
     };
-    let Some((scheme, token)) = value.split_once(' ') else {
-        return Ok(None);
+    let url = req.url().map_err(crate::http::internal)?;
+    let mut from_query = url.query_pairs().filter(|(k, _)| k == "access_token");
+    let query = match (from_query.next(), from_query.next()) {
+        (None, _) => None,
+        (Some((_, v)), None) if !v.is_empty() => Some(v.into_owned()),
+        _ => {
+            return Err(ApiError::InvalidRequest(
+                "the access_token parameter must be sent once, and not empty".into(),
+            ))
+        }
     };
-    if !scheme.eq_ignore_ascii_case("Bearer") {
-        return Ok(None);
+    match (from_header, query) {
+        (Some(_), Some(_)) => Err(ApiError::InvalidRequest(
+            "send the access token in the Authorization header or the query, not both".into(),
+        )),
+        (h, q) => Ok(h.or(q)),
     }
-    let token = token.trim();
-    if token.is_empty() || token.contains(' ') {
-        return Err(ApiError::InvalidToken);
-    }
-    Ok(Some(token.to_owned()))
 }

@@ -1,15 +1,21 @@
-//! Services as callers (SPEC §4): a service key in `X-Service-Key`, or a JWT the caller signed
-//! with one of the service's JWT credentials. Only active credentials count.
+//! Services as callers (SPEC §2, §4): a service key in `X-Service-Key`, a JWT the caller signed
+//! with one of the service's JWT credentials, an OAuth2 access token, or (at the token
+//! endpoints) a client id and secret. Only active credentials and unrevoked tokens count.
 
+use authcore::admin::is_service_id;
 use authcore::credential::caller_jwt::verify_caller_jwt;
 use authcore::credential::Status;
+use authcore::jwt::access_token::{verify_access, AccessClaims};
 use authcore::jwt::TokenError;
+use authcore::oauth::client_auth::ClientCredentials;
 use authcore::ApiError;
 use worker::{D1Database, Env};
 
+use super::session::{expected, signing_key};
 use crate::config::credentials_key;
 use crate::context::RequestContext;
-use crate::store::credentials;
+use crate::store::services::{self, ServiceRow};
+use crate::store::{access_tokens, credentials};
 
 /// A service, and the credential that proved it.
 #[derive(Debug, Clone)]
@@ -48,7 +54,7 @@ pub async fn by_caller_jwt(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<ServiceCaller, ApiError> {
-    if !authcore::admin::is_service_id(service_id) {
+    if !is_service_id(service_id) {
         return Err(ApiError::InvalidToken);
     }
     let key = credentials_key(env)?;
@@ -68,4 +74,40 @@ pub async fn by_caller_jwt(
         }
     }
     Err(ApiError::InvalidToken)
+}
+
+/// The claims of a live access token of this account: signature, times, and its server-side
+/// record (revoked tokens, and tokens of a discarded or regenerated key, are refused).
+pub async fn by_access_token(
+    token: &str,
+    env: &Env,
+    db: &D1Database,
+    ctx: &RequestContext,
+) -> Result<AccessClaims, ApiError> {
+    let claims = verify_access(token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
+    if !access_tokens::is_live(db, &ctx.account, &claims.sub, &claims.jti).await? {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(claims)
+}
+
+/// Authenticates an OAuth2 client (SPEC §2): its id is a service of this account and its secret
+/// one of that service's active keys. Every failure is the same `401 invalid_client`.
+pub async fn oauth_client(
+    client: &ClientCredentials,
+    env: &Env,
+    db: &D1Database,
+    ctx: &RequestContext,
+) -> Result<(ServiceRow, String), ApiError> {
+    if !is_service_id(&client.client_id) {
+        return Err(ApiError::InvalidClient);
+    }
+    let service = services::get(db, &ctx.account, &client.client_id)
+        .await?
+        .ok_or(ApiError::InvalidClient)?;
+    match by_service_key(&client.client_secret, env, db, ctx).await {
+        Ok(caller) if caller.service_id == service.id => Ok((service, caller.credential_id)),
+        Ok(_) | Err(ApiError::InvalidToken) => Err(ApiError::InvalidClient),
+        Err(e) => Err(e),
+    }
 }

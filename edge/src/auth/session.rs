@@ -3,8 +3,8 @@
 //! revokes the JWTs of that session at once.
 
 use authcore::cookie::{read_cookie, JWT_COOKIE, SESSION_COOKIE};
-use authcore::jwt::session_token::{verify_session, Expected, SessionClaims};
-use authcore::jwt::SigningKey;
+use authcore::jwt::session_token::{verify_session, SessionClaims};
+use authcore::jwt::{Expected, SigningKey};
 use authcore::session::{token_hash, SessionRecord};
 use authcore::ApiError;
 use worker::{D1Database, Env, Request};
@@ -69,12 +69,20 @@ pub async fn by_jwt(
 }
 
 fn verify(token: &str, env: &Env, ctx: &RequestContext) -> Result<SessionClaims, ApiError> {
-    let key = signing_key(env, ctx)?;
-    let expected = Expected {
+    Ok(verify_session(
+        token,
+        &signing_key(env, ctx)?,
+        &expected(ctx),
+        ctx.now,
+    )?)
+}
+
+/// What this account's own tokens must say of themselves.
+pub fn expected(ctx: &RequestContext) -> Expected {
+    Expected {
         account: ctx.account.clone(),
         issuer: ctx.issuer.clone(),
-    };
-    Ok(verify_session(token, &key, &expected, ctx.now)?)
+    }
 }
 
 /// The account's signing key.

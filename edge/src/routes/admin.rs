@@ -64,7 +64,7 @@ impl Admin {
     }
 }
 
-/// `POST /apis/admin/services` `{"name"}` → `201`, with one active credential of each kind and
+/// `POST /apis/admin/services` `{"name","scopes"?}` → `201`, with one active credential of each kind and
 /// their secrets, shown this once.
 pub async fn create_service(
     mut req: Request,
@@ -72,7 +72,7 @@ pub async fn create_service(
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
     let a = admin(&req, env, ctx).await?;
-    let name = parse_new_service(&read_json_body(&mut req).await?)?;
+    let service = parse_new_service(&read_json_body(&mut req).await?)?;
     let key = credentials_key(env)?;
     let id = new_service_id(&random::<ID_RANDOM_BYTES>()?);
     let mut first = Vec::new();
@@ -84,7 +84,7 @@ pub async fn create_service(
         &a.db,
         &ctx.account,
         &id,
-        &name,
+        &service,
         &news,
         &a.entry(ctx, "service.create", &id),
         ctx.now,
@@ -98,7 +98,8 @@ pub async fn create_service(
         201,
         &wire::CreatedService {
             id,
-            name,
+            name: service.name,
+            scopes: service.scopes,
             credentials,
         },
     )
@@ -114,10 +115,7 @@ pub async fn list_services(
     let services = services::list(&a.db, &ctx.account)
         .await?
         .into_iter()
-        .map(|s| wire::Service {
-            id: s.id,
-            name: s.name,
-        })
+        .map(services::ServiceRow::view)
         .collect();
     json(200, &wire::ServiceList { services })
 }
@@ -259,6 +257,24 @@ pub async fn delete_credential(
     )
     .await?;
     no_content()
+}
+
+/// `POST /apis/admin/services/<id>/testing-token` → `201`, a 24-hour access token for API
+/// tools, marked `testing` (seed 003: "this token should not be used in your code").
+pub async fn testing_token(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    let svc = service(&a.db, ctx, service_id).await?;
+    let token = super::oauth::issue(env, &a.db, ctx, &svc.id, None, &svc.scopes, true).await?;
+    let entry = a.entry(ctx, "token.testing", &svc.id);
+    a.db.batch(vec![audit::insert(&a.db, &entry, None)?])
+        .await
+        .map_err(crate::http::internal)?;
+    json(201, &token)
 }
 
 /// `GET /apis/admin/audit`: the newest entries first.

@@ -2,6 +2,10 @@
 //! trailing slash removed, so `/apis/admin/session/api-key` and `/…/api-key/` are one route.
 
 mod admin;
+mod customer_ids;
+mod gateway;
+mod integration;
+mod oauth;
 mod session;
 mod whoami;
 mod widget;
@@ -38,6 +42,9 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
         (Post, ["apis", "admin", "session", "password"]) => {
             session::sign_in_with_password(req, env, &ctx).await
         }
+        (Post, ["apis", "admin", "session", "integration-token"]) => {
+            integration::create(req, env, &ctx).await
+        }
         (Get, ["apis", "admin", "session"]) => session::current(&req, env, &ctx).await,
         (Delete, ["apis", "admin", "session"]) => session::sign_out(&req, env, &ctx).await,
         (Get, ["apis", "admin", "services"]) => admin::list_services(&req, env, &ctx).await,
@@ -54,8 +61,26 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
         (Delete, ["apis", "admin", "services", sid, "credentials", cid]) => {
             admin::delete_credential(req, env, &ctx, sid, cid).await
         }
+        (Post, ["apis", "admin", "services", sid, "testing-token"]) => {
+            admin::testing_token(&req, env, &ctx, sid).await
+        }
         (Get, ["apis", "admin", "audit"]) => admin::audit_log(&req, env, &ctx).await,
         (Get, ["v1", "whoami"]) => whoami::whoami(&req, env, &ctx).await,
+        (Get, ["v1", "users", "me"]) => integration::users_me(&req, env, &ctx).await,
+        (Post, ["v1", "customer-ids"]) => customer_ids::opaque_id(req, env, &ctx).await,
+        (Post, ["oauth", "token"]) => oauth::token(req, env, &ctx).await,
+        (Post, ["oauth", "introspect"]) => oauth::introspect(req, env, &ctx).await,
+        (Post, ["oauth", "revoke"]) => oauth::revoke(req, env, &ctx).await,
+        (Post, ["v2", "authenticate", "login"]) => oauth::login(req, env, &ctx).await,
+        (_, ["api", rest @ ..]) if !rest.is_empty() => {
+            // The path after /api/, as sent (trailing slash included).
+            let tail = url
+                .path()
+                .get("/api/".len()..)
+                .unwrap_or_default()
+                .to_owned();
+            gateway::forward(req, env, &ctx, &tail).await
+        }
         (
             _,
             ["widget", _] | ["v2", "widget", _] | ["v1", "whoami"] | ["apis", "admin", "audit"],

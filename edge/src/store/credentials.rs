@@ -11,7 +11,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{audit, seconds};
+use super::{access_tokens, audit, seconds};
 use crate::http::internal;
 
 /// A credential as the admin API reads it (never its hash or salt).
@@ -235,14 +235,25 @@ pub async fn apply(
         .prepare("UPDATE services SET version = version + 1 WHERE id = ?1 AND version = ?2")
         .bind(&[service_id.into(), seconds(version)])
         .map_err(internal)?;
-    let results = db
-        .batch(vec![
-            change,
-            audit::insert(db, entry, Some((service_id, version)))?,
-            bump,
-        ])
-        .await
-        .map_err(internal)?;
+    let mut batch = vec![
+        change,
+        audit::insert(db, entry, Some((service_id, version)))?,
+    ];
+    // A key that stops being usable takes the access tokens it bought with it.
+    if matches!(
+        write,
+        Write::SetStatus(_, Status::Inactive) | Write::SetSecret { .. } | Write::Delete(_)
+    ) {
+        let guard = (service_id, version);
+        batch.push(access_tokens::revoke_by_credential(
+            db,
+            write.credential_id(),
+            entry.at,
+            guard,
+        )?);
+    }
+    batch.push(bump);
+    let results = db.batch(batch).await.map_err(internal)?;
     let bumped = results
         .last()
         .and_then(|r| r.meta().ok().flatten())

@@ -1,6 +1,7 @@
 //! Durable state in D1: sessions, sign-in failure windows, services and their credentials, and
 //! the audit log. Every query binds its values; none is built from input text.
 
+pub mod access_tokens;
 pub mod audit;
 pub mod credentials;
 pub mod services;

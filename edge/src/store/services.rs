@@ -1,6 +1,7 @@
 //! The `services` table: an account's services, each with a version that every credential
 //! change bumps (the optimistic lock of [`super::credentials::apply`]).
 
+use authcore::admin::NewService;
 use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::D1Database;
@@ -16,11 +17,22 @@ pub struct ServiceRow {
     pub id: String,
     /// A name for humans.
     pub name: String,
+    /// The OAuth2 scopes it may ask for, space-separated.
+    pub scopes: String,
     /// Bumped by every credential change.
     pub version: f64,
 }
 
 impl ServiceRow {
+    /// The admin API's view.
+    pub fn view(self) -> wire::Service {
+        wire::Service {
+            id: self.id,
+            name: self.name,
+            scopes: self.scopes,
+        }
+    }
+
     /// The version as the guard of the next change.
     pub fn version(&self) -> u64 {
         self.version as u64
@@ -32,14 +44,23 @@ pub async fn create(
     db: &D1Database,
     account: &Account,
     id: &str,
-    name: &str,
+    service: &NewService,
     first: &[NewCredential],
     entry: &audit::Entry<'_>,
     now: u64,
 ) -> Result<(), ApiError> {
     let mut batch = vec![db
-        .prepare("INSERT INTO services (id, account, name, version, created_at) VALUES (?1, ?2, ?3, 0, ?4)")
-        .bind(&[id.into(), account.as_str().into(), name.into(), seconds(now)])
+        .prepare(
+            "INSERT INTO services (id, account, name, scopes, version, created_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+        )
+        .bind(&[
+            id.into(),
+            account.as_str().into(),
+            service.name.as_str().into(),
+            service.scopes.as_str().into(),
+            seconds(now),
+        ])
         .map_err(internal)?];
     for credential in first {
         batch.push(credentials::insert(db, account, id, credential, None)?);
@@ -51,14 +72,16 @@ pub async fn create(
 
 /// The account's services, oldest first.
 pub async fn list(db: &D1Database, account: &Account) -> Result<Vec<ServiceRow>, ApiError> {
-    db.prepare("SELECT id, name, version FROM services WHERE account = ?1 ORDER BY created_at, id")
-        .bind(&[account.as_str().into()])
-        .map_err(internal)?
-        .all()
-        .await
-        .map_err(internal)?
-        .results()
-        .map_err(internal)
+    db.prepare(
+        "SELECT id, name, scopes, version FROM services WHERE account = ?1 ORDER BY created_at, id",
+    )
+    .bind(&[account.as_str().into()])
+    .map_err(internal)?
+    .all()
+    .await
+    .map_err(internal)?
+    .results()
+    .map_err(internal)
 }
 
 /// The service `id` of `account`, if it exists.
@@ -67,7 +90,7 @@ pub async fn get(
     account: &Account,
     id: &str,
 ) -> Result<Option<ServiceRow>, ApiError> {
-    db.prepare("SELECT id, name, version FROM services WHERE account = ?1 AND id = ?2")
+    db.prepare("SELECT id, name, scopes, version FROM services WHERE account = ?1 AND id = ?2")
         .bind(&[account.as_str().into(), id.into()])
         .map_err(internal)?
         .first(None)

@@ -1,0 +1,47 @@
+//! The identity the gateway hands the upstream (SPEC §5): a one-minute JWT in
+//! `X-Deskgate-Identity`, signed with the account's key, naming whoever authenticated the
+//! request. The upstream trusts it instead of any credential, all of which are stripped.
+
+use serde::{Deserialize, Serialize};
+
+use super::{sign, SigningKey, TYP_JWT};
+use crate::ApiError;
+
+/// The `aud` of identity tokens.
+pub const AUDIENCE: &str = "deskgate-upstream";
+/// How long an identity token lives, in seconds: one request's worth.
+pub const TTL_SECONDS: u64 = 60;
+
+/// The claims of an identity token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityClaims {
+    /// `https://<account>.<BASE_DOMAIN>`.
+    pub iss: String,
+    /// Always [`AUDIENCE`].
+    pub aud: String,
+    /// The agent, owner or service id.
+    pub sub: String,
+    /// How the caller authenticated: `session`, `service_key`, `caller_jwt` or `access_token`.
+    pub kind: String,
+    /// The account.
+    pub acc: String,
+    /// `agent`, `owner` or `service`.
+    pub role: String,
+    /// The scopes of an access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// This token's id.
+    pub jti: String,
+    /// Issued at (unix seconds).
+    pub iat: u64,
+    /// Expires at (unix seconds).
+    pub exp: u64,
+}
+
+/// Signs identity claims.
+pub fn sign_identity(claims: &IdentityClaims, key: &SigningKey) -> Result<String, ApiError> {
+    if claims.exp <= claims.iat || claims.exp - claims.iat > TTL_SECONDS {
+        return Err(ApiError::Internal);
+    }
+    sign(claims, key, TYP_JWT)
+}

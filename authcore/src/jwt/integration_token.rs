@@ -1,0 +1,192 @@
+//! Integration tokens (SPEC §3, seed 002): a 30-minute token the widget asks for on behalf of
+//! the signed-in agent and one app, which the app's backend checks with `GET /v1/users/me`.
+//! It names its session, so signing out ends it too.
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_times, sign, verify_signature, Expected, SigningKey, TokenError, TYP_JWT};
+use crate::session::SessionRecord;
+use crate::ApiError;
+
+/// The `aud` of integration tokens.
+pub const AUDIENCE: &str = "deskgate-integration";
+/// How long an integration token lives, in seconds (seed 002: 30 minutes).
+pub const TTL_SECONDS: u64 = 30 * 60;
+/// The longest app id accepted, in bytes.
+pub const MAX_APP_ID_BYTES: usize = 128;
+
+/// The claims of an integration token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationClaims {
+    /// `https://<account>.<BASE_DOMAIN>`.
+    pub iss: String,
+    /// Always [`AUDIENCE`].
+    pub aud: String,
+    /// The agent id.
+    pub sub: String,
+    /// The agent's display name.
+    pub name: String,
+    /// The account.
+    pub acc: String,
+    /// The agent's role.
+    pub role: String,
+    /// The desktop platform.
+    pub plat: String,
+    /// The session it was issued from.
+    pub sid: String,
+    /// The app the token is for.
+    pub app_id: String,
+    /// This token's id.
+    pub jti: String,
+    /// Issued at (unix seconds).
+    pub iat: u64,
+    /// Expires at (unix seconds).
+    pub exp: u64,
+}
+
+impl IntegrationClaims {
+    /// Claims for `app_id` on behalf of `session`; never outliving the session.
+    pub fn new(session: &SessionRecord, issuer: &str, app_id: &str, jti: String, now: u64) -> Self {
+        Self {
+            iss: issuer.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: session.subject.clone(),
+            name: session.name.clone(),
+            acc: session.account.clone(),
+            role: session.role.clone(),
+            plat: session.platform.clone(),
+            sid: session.id.clone(),
+            app_id: app_id.to_owned(),
+            jti,
+            iat: now,
+            exp: now
+                + TTL_SECONDS
+                    .min(session.expires_at.saturating_sub(now))
+                    .max(1),
+        }
+    }
+}
+
+/// Checks an app id: `[A-Za-z0-9._:-]`, 1 to [`MAX_APP_ID_BYTES`] bytes.
+pub fn parse_app_id(app_id: Option<String>) -> Result<String, ApiError> {
+    let id = app_id.unwrap_or_default();
+    let ok = !id.is_empty()
+        && id.len() <= MAX_APP_ID_BYTES
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    if ok {
+        Ok(id)
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "the field app_id must be 1 to {MAX_APP_ID_BYTES} letters, digits or . _ : -"
+        )))
+    }
+}
+
+/// Signs integration claims.
+pub fn sign_integration(claims: &IntegrationClaims, key: &SigningKey) -> Result<String, ApiError> {
+    if claims.exp <= claims.iat || claims.exp - claims.iat > TTL_SECONDS {
+        return Err(ApiError::Internal);
+    }
+    sign(claims, key, TYP_JWT)
+}
+
+/// Verifies an integration token; the caller still checks that its session lives.
+pub fn verify_integration(
+    token: &str,
+    key: &SigningKey,
+    expected: &Expected,
+    now: u64,
+) -> Result<IntegrationClaims, TokenError> {
+    let claims: IntegrationClaims = verify_signature(token, key.bytes(), Some(key.kid()), TYP_JWT)?;
+    if !expected.matches(&claims.iss, &claims.aud, &claims.acc, AUDIENCE) {
+        return Err(TokenError::WrongAudience);
+    }
+    check_times(claims.iat, claims.exp, now, TTL_SECONDS)?;
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::Account;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn key() -> SigningKey {
+        SigningKey::new(Secret::new("an-example-signing-key-of-32-bytes!!")).unwrap()
+    }
+
+    fn expected() -> Expected {
+        Expected {
+            account: Account::parse("acme").unwrap(),
+            issuer: "https://acme.x".into(),
+        }
+    }
+
+    fn session() -> SessionRecord {
+        SessionRecord {
+            id: "sid".into(),
+            account: "acme".into(),
+            subject: "7".into(),
+            name: "Ann".into(),
+            role: "agent".into(),
+            platform: "genesys".into(),
+            created_at: NOW - 100,
+            expires_at: NOW + 8 * 3600,
+            revoked: false,
+        }
+    }
+
+    #[test]
+    fn an_integration_token_lives_30_minutes_and_names_agent_app_and_session() {
+        let claims =
+            IntegrationClaims::new(&session(), "https://acme.x", "crm.app", "j".into(), NOW);
+        assert_eq!(claims.exp - claims.iat, 1800);
+        let token = sign_integration(&claims, &key()).unwrap();
+        let got = verify_integration(&token, &key(), &expected(), NOW + 1799).unwrap();
+        assert_eq!(
+            (got.sub.as_str(), got.app_id.as_str(), got.sid.as_str()),
+            ("7", "crm.app", "sid")
+        );
+        assert_eq!(
+            verify_integration(&token, &key(), &expected(), NOW + 1830),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn an_integration_token_never_outlives_its_session() {
+        let short = SessionRecord {
+            expires_at: NOW + 60,
+            ..session()
+        };
+        let claims = IntegrationClaims::new(&short, "https://acme.x", "a", "j".into(), NOW);
+        assert_eq!(claims.exp, NOW + 60);
+    }
+
+    #[test]
+    fn app_ids_are_short_and_plain() {
+        for ok in ["crm", "com.example.crm:v2", &"a".repeat(128)] {
+            assert!(parse_app_id(Some(ok.to_string())).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "<script>", &"a".repeat(129), "é"] {
+            assert!(parse_app_id(Some(bad.to_string())).is_err(), "{bad}");
+        }
+        assert!(parse_app_id(None).is_err());
+    }
+
+    #[test]
+    fn a_session_jwt_is_not_an_integration_token() {
+        let claims = IntegrationClaims::new(&session(), "https://acme.x", "crm", "j".into(), NOW);
+        let mut json = serde_json::to_value(&claims).unwrap();
+        json["aud"] = "deskgate".into();
+        let forged = sign(&json, &key(), TYP_JWT).unwrap();
+        assert_eq!(
+            verify_integration(&forged, &key(), &expected(), NOW),
+            Err(TokenError::WrongAudience)
+        );
+    }
+}

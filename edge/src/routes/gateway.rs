@@ -1,0 +1,89 @@
+//! The gateway (SPEC §5): `ANY /api/<path>` is authenticated like `/v1/whoami` and forwarded to
+//! `UPSTREAM_URL` with every credential stripped and `X-Deskgate-Identity` added. Access tokens
+//! must carry the scope the method needs (`api.read` to read, `api.write` otherwise).
+
+use authcore::jwt::identity_token::{sign_identity, IdentityClaims, AUDIENCE, TTL_SECONDS};
+use authcore::oauth::scope;
+use authcore::ApiError;
+use worker::{Env, Fetch, Headers, Request, RequestInit, Response};
+
+use crate::auth::session::signing_key;
+use crate::auth::{authenticate, Principal};
+use crate::context::RequestContext;
+use crate::http::internal;
+use crate::store::db;
+
+/// Request headers that carry a credential, or that the runtime sets itself: never forwarded.
+const STRIPPED: [&str; 6] = [
+    "cookie",
+    "authorization",
+    "x-service-key",
+    "accesstoken",
+    "host",
+    "x-deskgate-identity",
+];
+
+/// Forwards the request upstream as the principal that authenticated it.
+pub async fn forward(
+    req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let principal = authenticate(&req, env, &db(env)?, ctx).await?;
+    if let Principal::AccessToken(claims) = &principal {
+        scope::require(&claims.scope, scope::needed_for(req.method().as_ref()))?;
+    }
+    let upstream = crate::config::upstream_url(env)?;
+    let who = principal.whoami(ctx.account.as_str());
+    let identity = sign_identity(
+        &IdentityClaims {
+            iss: ctx.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+            sub: who.id,
+            kind: who.kind,
+            acc: who.account,
+            role: who.role,
+            scope: who.scope,
+            jti: authcore::jwt::hex(&crate::runtime::random::<16>()?),
+            iat: ctx.now,
+            exp: ctx.now + TTL_SECONDS,
+        },
+        &signing_key(env, ctx)?,
+    )?;
+
+    let url = req.url().map_err(internal)?;
+    // The query goes along, minus a bearer token sent there (RFC 6750 §2.3).
+    let query: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "access_token")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut target = upstream
+        .join(path.trim_start_matches('/'))
+        .map_err(internal)?;
+    target.set_query(None);
+    if !query.is_empty() {
+        target.query_pairs_mut().extend_pairs(&query);
+    }
+
+    let headers = Headers::new();
+    for (name, value) in req.headers().entries() {
+        if !STRIPPED.contains(&name.to_ascii_lowercase().as_str()) {
+            headers.append(&name, &value).map_err(internal)?;
+        }
+    }
+    headers
+        .set("X-Deskgate-Identity", &identity)
+        .map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(req.method()).with_headers(headers);
+    if let Some(body) = req.inner().body() {
+        init.with_body(Some(body.into()));
+    }
+    let outbound = Request::new_with_init(target.as_str(), &init).map_err(internal)?;
+    Fetch::Request(outbound).send().await.map_err(|e| {
+        worker::console_error!("upstream fetch failed: {e}");
+        ApiError::BadGateway
+    })
+}

@@ -1,0 +1,85 @@
+//! Integration tokens (SPEC §3, seed 002): the signed-in agent's widget asks for a 30-minute
+//! token for one app; the app's backend checks it with `GET /v1/users/me`.
+
+use authcore::jwt::integration_token::{
+    parse_app_id, sign_integration, verify_integration, IntegrationClaims,
+};
+use authcore::ApiError;
+use serde::Deserialize;
+use worker::{Env, Request, Response};
+
+use crate::auth::session::{expected, signing_key};
+use crate::auth::{authenticate_session, bearer_token};
+use crate::context::RequestContext;
+use crate::http::{header, json, read_json_body};
+use crate::routes::check_csrf;
+use crate::store::{db, sessions};
+
+#[derive(Deserialize)]
+struct RawRequest {
+    app_id: Option<String>,
+}
+
+/// `POST /apis/admin/session/integration-token` `{"app_id"}` with the session →
+/// `{"token","expires_at"}`.
+pub async fn create(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    check_csrf(&req, env, ctx)?;
+    let db = db(env)?;
+    let session = authenticate_session(&req, env, &db, ctx).await?.session;
+    let body = read_json_body(&mut req).await?;
+    let raw: RawRequest = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::InvalidRequest("the body must be a JSON object with app_id".into())
+    })?;
+    let app_id = parse_app_id(raw.app_id)?;
+    let jti = authcore::jwt::hex(&crate::runtime::random::<16>()?);
+    let claims = IntegrationClaims::new(&session, &ctx.issuer, &app_id, jti, ctx.now);
+    let token = sign_integration(&claims, &signing_key(env, ctx)?)?;
+    json(
+        200,
+        &wire::IntegrationToken {
+            token,
+            expires_at: claims.exp,
+        },
+    )
+}
+
+/// `GET /v1/users/me` with `accessToken: <token>` (seed 002) or `Authorization: Bearer`: the
+/// agent and app the token was issued for, while its session lives.
+pub async fn users_me(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let token = match (header(req, "accessToken"), bearer_token(req)?) {
+        (Some(t), None) | (None, Some(t)) => t.trim().to_owned(),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::InvalidRequest(
+                "send the token in accessToken or Authorization, not both".into(),
+            ))
+        }
+        (None, None) => return Err(ApiError::Unauthenticated),
+    };
+    let claims = verify_integration(&token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
+    let live = sessions::by_id(&db(env)?, &claims.sid)
+        .await?
+        .is_some_and(|s| s.is_live(ctx.account.as_str(), ctx.now));
+    if !live {
+        return Err(ApiError::InvalidToken);
+    }
+    json(
+        200,
+        &wire::UserMe {
+            id: claims.sub,
+            name: claims.name,
+            account: claims.acc,
+            platform: claims.plat,
+            role: claims.role,
+            app_id: claims.app_id,
+            expires_at: claims.exp,
+        },
+    )
+}

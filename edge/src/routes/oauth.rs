@@ -1,0 +1,187 @@
+//! OAuth2 for servers (SPEC §2, seeds 001 and 003): the token endpoint (client credentials,
+//! RFC 6749 §4.4), the LivePerson-style Basic login, introspection (RFC 7662) and revocation
+//! (RFC 7009). A service's id and one of its active keys are its client id and secret.
+
+use authcore::jwt::access_token::{
+    sign_access, AccessClaims, AUDIENCE, TESTING_TTL_SECONDS, TTL_SECONDS,
+};
+use authcore::oauth::{client_auth, scope, token_operation, token_request};
+use authcore::ApiError;
+use worker::{D1Database, Env, Request, Response};
+
+use crate::auth::service::{by_access_token, oauth_client};
+use crate::auth::session::signing_key;
+use crate::context::RequestContext;
+use crate::http::{header, json, read_body, set};
+use crate::runtime::random;
+use crate::store::{access_tokens, db};
+
+/// `POST /oauth/token` with `grant_type=client_credentials`.
+pub async fn token(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let body = read_body(&mut req).await?;
+    let request = token_request(
+        header(&req, "Content-Type").as_deref(),
+        &body,
+        header(&req, "Authorization").as_deref(),
+    )?;
+    let db = db(env)?;
+    let (service, credential_id) = oauth_client(&request.client, env, &db, ctx).await?;
+    let scope = scope::grant(request.scope.as_deref(), &service.scopes)?;
+    let issued = issue(
+        env,
+        &db,
+        ctx,
+        &service.id,
+        Some(&credential_id),
+        &scope,
+        false,
+    )
+    .await?;
+    token_response(&issued)
+}
+
+/// `POST /v2/authenticate/login` with only `Authorization: Basic base64(id:secret)` (seed 003):
+/// the same token as the client-credentials grant, with every scope the service allows.
+pub async fn login(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let (client_id, client_secret) = client_auth::basic(header(&req, "Authorization").as_deref())?
+        .ok_or(ApiError::InvalidClient)?;
+    let client = client_auth::ClientCredentials {
+        client_id,
+        client_secret,
+        method: client_auth::Method::Basic,
+    };
+    let db = db(env)?;
+    let (service, credential_id) = oauth_client(&client, env, &db, ctx).await?;
+    let issued = issue(
+        env,
+        &db,
+        ctx,
+        &service.id,
+        Some(&credential_id),
+        &service.scopes,
+        false,
+    )
+    .await?;
+    token_response(&issued)
+}
+
+/// `POST /oauth/introspect` (RFC 7662): a client learns whether one of its own tokens is active.
+/// Tokens of other clients, and anything invalid, are `{"active":false}`.
+pub async fn introspect(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let body = read_body(&mut req).await?;
+    let (client, token) = token_operation(
+        header(&req, "Content-Type").as_deref(),
+        &body,
+        header(&req, "Authorization").as_deref(),
+    )?;
+    let db = db(env)?;
+    let (service, _) = oauth_client(&client, env, &db, ctx).await?;
+    let answer = match by_access_token(&token, env, &db, ctx).await {
+        Ok(claims) if claims.sub == service.id => serde_json::json!({
+            "active": true,
+            "scope": claims.scope,
+            "client_id": claims.client_id,
+            "token_type": "Bearer",
+            "exp": claims.exp,
+            "iat": claims.iat,
+            "sub": claims.sub,
+            "aud": claims.aud,
+            "iss": claims.iss,
+            "jti": claims.jti,
+            "testing": claims.testing,
+        }),
+        Ok(_) | Err(ApiError::InvalidToken) => serde_json::json!({ "active": false }),
+        Err(e) => return Err(e),
+    };
+    json(200, &answer)
+}
+
+/// `POST /oauth/revoke` (RFC 7009): a client revokes one of its own tokens. The answer is `200`
+/// whatever the token was (unknown, invalid, another client's, already revoked), so it tells
+/// nothing; only the client's own live tokens are touched.
+pub async fn revoke(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let body = read_body(&mut req).await?;
+    let (client, token) = token_operation(
+        header(&req, "Content-Type").as_deref(),
+        &body,
+        header(&req, "Authorization").as_deref(),
+    )?;
+    let db = db(env)?;
+    let (service, _) = oauth_client(&client, env, &db, ctx).await?;
+    match by_access_token(&token, env, &db, ctx).await {
+        Ok(claims) if claims.sub == service.id => {
+            access_tokens::revoke(&db, &ctx.account, &service.id, &claims.jti, ctx.now).await?
+        }
+        Ok(_) | Err(ApiError::InvalidToken) => {}
+        Err(e) => return Err(e),
+    }
+    json(200, &serde_json::json!({}))
+}
+
+/// Mints an access token for `service_id`, records it, and returns the token body. A testing
+/// token (seed 003) lives 24 hours and has no credential behind it.
+pub async fn issue(
+    env: &Env,
+    db: &D1Database,
+    ctx: &RequestContext,
+    service_id: &str,
+    credential_id: Option<&str>,
+    scope: &str,
+    testing: bool,
+) -> Result<wire::TokenResponse, ApiError> {
+    let ttl = if testing {
+        TESTING_TTL_SECONDS
+    } else {
+        TTL_SECONDS
+    };
+    let claims = AccessClaims {
+        iss: ctx.issuer.clone(),
+        aud: AUDIENCE.to_owned(),
+        sub: service_id.to_owned(),
+        client_id: service_id.to_owned(),
+        acc: ctx.account.to_string(),
+        scope: scope.to_owned(),
+        jti: authcore::jwt::hex(&random::<16>()?),
+        iat: ctx.now,
+        exp: ctx.now + ttl,
+        testing,
+    };
+    // Sign before recording: a signing failure leaves nothing behind.
+    let access_token = sign_access(&claims, &signing_key(env, ctx)?)?;
+    let record = access_tokens::NewAccessToken {
+        jti: &claims.jti,
+        service_id,
+        credential_id,
+        scope,
+        testing,
+        issued_at: claims.iat,
+        expires_at: claims.exp,
+    };
+    access_tokens::insert(db, &ctx.account, &record).await?;
+    Ok(wire::TokenResponse {
+        access_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: ttl,
+        scope: scope.to_owned(),
+        testing: testing.then_some(true),
+    })
+}
+
+/// The token body with RFC 6749 §5.1's headers: never cached.
+fn token_response(body: &wire::TokenResponse) -> Result<Response, ApiError> {
+    let resp = json(200, body)?;
+    set(&resp, "Pragma", "no-cache")?;
+    Ok(resp)
+}
