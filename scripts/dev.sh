@@ -13,6 +13,9 @@ grep -E '^[A-Za-z_][A-Za-z0-9_]*=' .dev.vars.example | while IFS= read -r line; 
 done
 npx wrangler d1 migrations apply DB --local >/dev/null
 key=$(sed -n 's/^acme_integration_api_key=//p' .dev.vars)
+# The gateway's demo upstream (/api/<path> is forwarded there), stopped with the dev server.
+node ../scripts/demo-upstream.mjs 8788 >/dev/null &
+trap 'kill $! 2>/dev/null' EXIT
 cat <<MSG
 
   deskgate is starting on http://127.0.0.1:8787 (account acme at http://acme.localhost:8787)
@@ -22,6 +25,7 @@ cat <<MSG
     Genesys:    http://127.0.0.1:8787/desktop/genesys.html#account=acme&apikey=${key}&agent_id=2&agent_name=Grace%20Hopper
 
   Admin console: http://acme.localhost:8787/admin/  (user owner, password acme_admin_password in edge/.dev.vars)
+  Gateway:       http://acme.localhost:8787/api/<path> → demo upstream on http://127.0.0.1:8788
 
 MSG
-exec npx wrangler dev --port 8787 --ip 127.0.0.1 --show-interactive-dev-session=false
+npx wrangler dev --port 8787 --ip 127.0.0.1 --show-interactive-dev-session=false

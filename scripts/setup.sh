@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what deskgate needs on a Debian machine with rustup and Node 20. Idempotent: every
-# step checks first, so a second run takes seconds. `--browser` also installs Chromium and its
-# driver (for the test tiers). Only package registries are used: nothing downloads from GitHub.
+# step checks first, so a second run takes seconds. `--browser` also installs what the test
+# tiers need: Chromium and its driver, and Python's requests-oauthlib. Only package registries
+# are used: nothing downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,12 @@ install_crate wasm-pack "$WASM_PACK_VERSION" wasm-pack
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (wrangler, playwright-core, jose)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# A real OAuth2 client library for the HTTP tier (tests/support/oauth_client.py).
+if [ "${1:-}" = "--browser" ] && ! python3 -c 'import requests_oauthlib' 2>/dev/null; then
+  say "installing requests-oauthlib (the OAuth2 client the tests use)"
+  python3 -m pip install --quiet --disable-pip-version-check requests-oauthlib==2.0.0
 fi
 
 if [ "${1:-}" = "--browser" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then

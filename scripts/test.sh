@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test tier, installing what is missing first:
-#   1. lint: rustfmt, clippy -D warnings (native and wasm32)
+#   1. lint: rustfmt, clippy -D warnings (native and wasm32), node --check of every script
 #   2. native unit tests of the core rules (cargo test)
 #   3. the widget's own tests in headless Chromium (wasm-pack test)
 #   4. black-box HTTP tests and end-to-end browser tests against the worker on workerd (node --test)
@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh --browser
 
 say "lint"
+for js in www/public/static/boot.js www/public/desktop/*.js www/public/admin/*.js scripts/*.mjs tests/*/*.mjs; do
+  node --check "$js"
+done
 cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { launch } from '../support/browser.mjs';
+import { request } from '../support/client.mjs';
 import { PORT, SECRETS, OUTPUT } from '../support/env.mjs';
 
 let browser;
@@ -76,8 +77,18 @@ test('the owner drives a credential through its whole lifecycle in the console',
     await page.waitForFunction((id) => !document.querySelector(`#credentials tr[data-credential-id="${id}"]`), first);
 
     await page.waitForFunction(() => document.querySelector('#audit tr td:nth-child(3)')?.textContent === 'credential.delete');
+
+    // A testing token for API tools: shown once, and it works.
+    await page.click('#testing-token');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#new-secret:not([hidden]) .issued[data-kind="testing_token"]');
+    const testing = await page.textContent('.secret-value');
+    const who = await request('GET', '/v1/whoami', { headers: { Authorization: `Bearer ${testing}` } });
+    assert.equal(who.json.testing, true);
+    await page.click('#dismiss-secret');
+    await page.waitForFunction(() => document.querySelector('#audit tr td:nth-child(3)')?.textContent === 'token.testing');
     const actions = await page.$$eval('#audit tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
-    assert.deepEqual(actions.slice(0, 7), ['credential.delete', 'credential.discard', 'credential.regenerate',
+    assert.deepEqual(actions.slice(0, 8), ['token.testing', 'credential.delete', 'credential.discard', 'credential.regenerate',
       'credential.reactivate', 'credential.discard', 'credential.create', 'service.create']);
     await page.screenshot({ path: join(OUTPUT, 'admin-console.png'), fullPage: true });
   } finally {

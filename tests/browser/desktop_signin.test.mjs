@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, allCookies } from '../support/browser.mjs';
+import { request } from '../support/client.mjs';
 import { PORT, SECRETS, OUTPUT } from '../support/env.mjs';
 
 const DESKTOP_SITE = 'http://127.0.0.1';
@@ -32,6 +33,7 @@ const deskgateCookies = async (page) => (await allCookies(page)).filter((c) => c
 for (const platform of ['liveengage', 'genesys']) {
   test(`${platform}: the widget signs the agent in, drops the key from its URL and holds partitioned cookies`, async () => {
     const { context, page, frame } = await openDesktop(platform);
+    let minted;
     try {
       assert.equal(await frame.getAttribute('#deskgate', 'data-state'), 'signed-in', await frame.textContent('#deskgate'));
       assert.equal(await frame.textContent('.agent-name'), 'Ada Lovelace');
@@ -54,12 +56,21 @@ for (const platform of ['liveengage', 'genesys']) {
       const who = await frame.evaluate(() => window.deskgate.whoami());
       assert.deepEqual(who, { id: '1', name: 'Ada Lovelace', role: 'agent', account: 'acme', platform });
       assert.equal(await frame.evaluate(() => document.cookie), '', 'HttpOnly: no script reads them');
+
+      // SPEC §3: an app in the desktop asks the widget for an integration token, and the app's
+      // backend checks it with /v1/users/me.
+      minted = await frame.evaluate(() => window.deskgate.getIntegrationToken('crm.app'));
+      assert.ok(minted.expires_at > Date.now() / 1000 + 1700);
+      const me = await request('GET', '/v1/users/me', { headers: { accessToken: minted.token } });
+      assert.equal(me.status, 200, me.text);
+      assert.deepEqual([me.json.id, me.json.name, me.json.appId, me.json.platform], ['1', 'Ada Lovelace', 'crm.app', platform]);
       await page.screenshot({ path: join(OUTPUT, `desktop-${platform}-signed-in.png`) });
 
       await frame.click('#sign-out');
       await frame.waitForSelector('#deskgate[data-state="signed-out"]');
       assert.deepEqual(await deskgateCookies(page), []);
       assert.equal(await frame.evaluate(() => window.deskgate.whoami()), null);
+      assert.equal((await request('GET', '/v1/users/me', { headers: { accessToken: minted.token } })).status, 401, 'sign-out ends it');
     } finally {
       await context.close();
     }

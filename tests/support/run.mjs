@@ -23,6 +23,11 @@ if (migrate.status !== 0) {
   process.exit(1);
 }
 
+// The gateway's upstream: the demo echo server, on a port of its own.
+const upstreamPort = await freePort();
+const upstream = spawn(process.execPath, [join(REPO, 'scripts', 'demo-upstream.mjs'), String(upstreamPort)], { stdio: 'ignore' });
+process.on('exit', () => upstream.kill());
+
 const port = await freePort();
 const desktop = `http://127.0.0.1:${port}`;
 const log = createWriteStream(join(OUTPUT, 'wrangler.log'));
@@ -31,6 +36,7 @@ const server = spawn(wrangler, [
   '--persist-to', state, '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'warn',
   // The demo desktop is served on this run's port, so it is the allowed desktop origin.
   '--var', `DESKTOP_ORIGINS_LIVEENGAGE:${desktop}`, '--var', `DESKTOP_ORIGINS_GENESYS:${desktop}`,
+  '--var', `UPSTREAM_URL:http://127.0.0.1:${upstreamPort}`,
 ], { cwd: edge, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 server.stdout.pipe(log);
 server.stderr.pipe(log);

@@ -7,6 +7,7 @@ use crate::launch::LaunchParams;
 use crate::status::Failure;
 
 const SESSION: &str = "/apis/admin/session/";
+const INTEGRATION_TOKEN: &str = "/apis/admin/session/integration-token";
 const SIGN_IN: &str = "/apis/admin/session/api-key/";
 
 /// `POST /apis/admin/session/api-key/` with the launch parameters.
@@ -51,6 +52,22 @@ pub async fn sign_out() -> Result<(), Failure> {
         204 | 401 => Ok(()),
         _ => parse::<serde::de::IgnoredAny>(resp).await.map(|_| ()),
     }
+}
+
+/// `POST /apis/admin/session/integration-token`: a 30-minute token for one app (SPEC §3).
+pub async fn integration_token(app_id: &str) -> Result<wire::IntegrationToken, Failure> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        app_id: &'a str,
+    }
+    let resp = Request::post(INTEGRATION_TOKEN)
+        .credentials(RequestCredentials::SameOrigin)
+        .json(&Body { app_id })
+        .map_err(|_| Failure::Unexpected("request".into()))?
+        .send()
+        .await
+        .map_err(|_| Failure::NetworkDown)?;
+    parse(resp).await
 }
 
 async fn parse<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T, Failure> {

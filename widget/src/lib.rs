@@ -2,8 +2,8 @@
 //!
 //! On start it reads `apikey`, `agent_id` and `agent_name` from its URL ([`launch`]), removes
 //! the key from the address bar at once, signs in ([`api`]) and shows the result ([`view`], the
-//! only module that touches the DOM). `www/public/static/boot.js` exposes [`whoami`] and
-//! [`sign_out`] as `window.deskgate`.
+//! only module that touches the DOM). `www/public/static/boot.js` exposes [`whoami`],
+//! [`get_integration_token`] and [`sign_out`] as `window.deskgate`.
 
 pub mod api;
 pub mod launch;
@@ -51,6 +51,16 @@ pub async fn whoami() -> Result<JsValue, JsValue> {
         Ok(None) => Ok(JsValue::NULL),
         Err(failure) => Err(JsValue::from_str(failure.message())),
     }
+}
+
+/// `window.deskgate.getIntegrationToken(appId)`: `{token, expires_at}`, a 30-minute token bound
+/// to the signed-in agent and `appId`, for the app's backend to check with `GET /v1/users/me`.
+#[wasm_bindgen(js_name = getIntegrationToken)]
+pub async fn get_integration_token(app_id: String) -> Result<JsValue, JsValue> {
+    let token = api::integration_token(&app_id)
+        .await
+        .map_err(|failure| JsValue::from_str(failure.message()))?;
+    Ok(serde_wasm_bindgen::to_value(&token)?)
 }
 
 /// `window.deskgate.signOut()`: ends the session and shows the signed-out state.

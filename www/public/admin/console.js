@@ -2,7 +2,7 @@
 // and reads the audit log. Plain DOM code over the admin API; every action is confirmed first,
 // and a new secret is shown once with a copy button.
 const $ = (sel) => document.querySelector(sel);
-const KIND = { service_key: 'Service key', jwt: 'JWT credential' };
+const KIND = { service_key: 'Service key', jwt: 'JWT credential', testing_token: 'Testing access token' };
 const state = { service: null };
 
 /** Calls the API same-origin with cookies; resolves to the JSON body, or throws its error. */
@@ -49,6 +49,7 @@ function confirmAction(title, text, { password = false } = {}) {
 const HINT = {
   service_key: 'Send it as the X-Service-Key header, or as the OAuth2 client secret.',
   jwt: 'Base64: decode it, then sign HS256 JWTs with the bytes (iss = the service id, iat required).',
+  testing_token: 'Valid 24 hours, for API tools only — never in code. Send it as Authorization: Bearer.',
 };
 
 /** Shows freshly issued secrets, each with a copy button, until dismissed. */
@@ -219,6 +220,12 @@ document.querySelectorAll('[data-add]').forEach((b) => b.addEventListener('click
   if (!(await confirmAction(`Add a ${KIND[kind].toLowerCase()}?`, 'A new active credential is created; its secret is shown once.'))) return;
   showSecrets([await api('POST', `/apis/admin/services/${state.service.id}/credentials`, { kind })]);
 })));
+
+$('#testing-token').addEventListener('click', () => run(async () => {
+  if (!(await confirmAction('Mint a testing token?', 'A 24-hour access token for API tools; it is shown once.'))) return;
+  const token = await api('POST', `/apis/admin/services/${state.service.id}/testing-token`);
+  showSecrets([{ kind: 'testing_token', secret: token.access_token }]);
+}));
 
 $('#dismiss-secret').addEventListener('click', () => {
   $('#new-secret').hidden = true;
