@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_times, sign, verify_signature, Expected, SigningKey, TokenError};
+use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
 use crate::ApiError;
 
 /// The `typ` header of access tokens (RFC 9068 §2.1).
@@ -43,7 +43,10 @@ pub struct AccessClaims {
     pub testing: bool,
 }
 
-impl AccessClaims {
+impl IssuedClaims for AccessClaims {
+    const TYP: &'static str = ACCESS_TYP;
+    const AUDIENCE: &'static str = AUDIENCE;
+
     fn max_lifetime(&self) -> u64 {
         if self.testing {
             TESTING_TTL_SECONDS
@@ -52,18 +55,25 @@ impl AccessClaims {
         }
     }
 
-    /// The scopes granted, one by one.
-    pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scope.split(' ').filter(|s| !s.is_empty())
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
+            iss: &self.iss,
+            aud: &self.aud,
+            acc: &self.acc,
+            iat: self.iat,
+            exp: self.exp,
+        }
+    }
+
+    /// RFC 9068 §2.2: for a client-credentials token the subject is the client.
+    fn is_consistent(&self) -> bool {
+        self.client_id == self.sub
     }
 }
 
 /// Signs access-token claims; refuses claims the verifier would refuse.
 pub fn sign_access(claims: &AccessClaims, key: &SigningKey) -> Result<String, ApiError> {
-    if claims.exp <= claims.iat || claims.exp - claims.iat > claims.max_lifetime() {
-        return Err(ApiError::Internal);
-    }
-    sign(claims, key, ACCESS_TYP)
+    issue(claims, key)
 }
 
 /// Verifies an access token's header, signature, issuer, audience, account and times. The
@@ -74,14 +84,7 @@ pub fn verify_access(
     expected: &Expected,
     now: u64,
 ) -> Result<AccessClaims, TokenError> {
-    let claims: AccessClaims = verify_signature(token, key.bytes(), Some(key.kid()), ACCESS_TYP)?;
-    if !expected.matches(&claims.iss, &claims.aud, &claims.acc, AUDIENCE)
-        || claims.client_id != claims.sub
-    {
-        return Err(TokenError::WrongAudience);
-    }
-    check_times(claims.iat, claims.exp, now, claims.max_lifetime())?;
-    Ok(claims)
+    verify(token, key, expected, now)
 }
 
 #[cfg(test)]

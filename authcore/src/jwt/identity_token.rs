@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{sign, SigningKey, TYP_JWT};
+use super::{issue, Envelope, IssuedClaims, SigningKey};
 use crate::ApiError;
 
 /// The `aud` of identity tokens.
@@ -38,10 +38,25 @@ pub struct IdentityClaims {
     pub exp: u64,
 }
 
+impl IssuedClaims for IdentityClaims {
+    const AUDIENCE: &'static str = AUDIENCE;
+
+    fn max_lifetime(&self) -> u64 {
+        TTL_SECONDS
+    }
+
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
+            iss: &self.iss,
+            aud: &self.aud,
+            acc: &self.acc,
+            iat: self.iat,
+            exp: self.exp,
+        }
+    }
+}
+
 /// Signs identity claims.
 pub fn sign_identity(claims: &IdentityClaims, key: &SigningKey) -> Result<String, ApiError> {
-    if claims.exp <= claims.iat || claims.exp - claims.iat > TTL_SECONDS {
-        return Err(ApiError::Internal);
-    }
-    sign(claims, key, TYP_JWT)
+    issue(claims, key)
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_times, sign, verify_signature, Expected, SigningKey, TokenError, TYP_JWT};
+use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
 use crate::session::SessionRecord;
 use crate::ApiError;
 
@@ -84,12 +84,27 @@ pub fn parse_app_id(app_id: Option<String>) -> Result<String, ApiError> {
     }
 }
 
+impl IssuedClaims for IntegrationClaims {
+    const AUDIENCE: &'static str = AUDIENCE;
+
+    fn max_lifetime(&self) -> u64 {
+        TTL_SECONDS
+    }
+
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
+            iss: &self.iss,
+            aud: &self.aud,
+            acc: &self.acc,
+            iat: self.iat,
+            exp: self.exp,
+        }
+    }
+}
+
 /// Signs integration claims.
 pub fn sign_integration(claims: &IntegrationClaims, key: &SigningKey) -> Result<String, ApiError> {
-    if claims.exp <= claims.iat || claims.exp - claims.iat > TTL_SECONDS {
-        return Err(ApiError::Internal);
-    }
-    sign(claims, key, TYP_JWT)
+    issue(claims, key)
 }
 
 /// Verifies an integration token; the caller still checks that its session lives.
@@ -99,17 +114,13 @@ pub fn verify_integration(
     expected: &Expected,
     now: u64,
 ) -> Result<IntegrationClaims, TokenError> {
-    let claims: IntegrationClaims = verify_signature(token, key.bytes(), Some(key.kid()), TYP_JWT)?;
-    if !expected.matches(&claims.iss, &claims.aud, &claims.acc, AUDIENCE) {
-        return Err(TokenError::WrongAudience);
-    }
-    check_times(claims.iat, claims.exp, now, TTL_SECONDS)?;
-    Ok(claims)
+    verify(token, key, expected, now)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::{sign, TYP_JWT};
     use crate::secret::Secret;
     use crate::Account;
 

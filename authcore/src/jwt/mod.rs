@@ -143,6 +143,65 @@ pub fn sign<T: Serialize>(claims: &T, key: &SigningKey, typ: &str) -> Result<Str
         .map_err(|_| ApiError::Internal)
 }
 
+/// The claims every kind of token deskgate issues carries, read by [`issue`] and [`verify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// `iss`: `https://<account>.<BASE_DOMAIN>`.
+    pub iss: &'a str,
+    /// `aud`: the kind's audience.
+    pub aud: &'a str,
+    /// The account claim.
+    pub acc: &'a str,
+    /// `iat` (unix seconds).
+    pub iat: u64,
+    /// `exp` (unix seconds).
+    pub exp: u64,
+}
+
+/// A kind of token deskgate issues (and, but for the gateway's identity, verifies) itself:
+/// its `typ`, its `aud` and how long it may live. One signer and one verifier serve every kind,
+/// so each rule — no kind passes for another, no token outlives its kind — is written once.
+pub trait IssuedClaims: Serialize + DeserializeOwned {
+    /// The `typ` header.
+    const TYP: &'static str = TYP_JWT;
+    /// The `aud` claim.
+    const AUDIENCE: &'static str;
+    /// The longest a token of this kind (and these claims) may live, in seconds.
+    fn max_lifetime(&self) -> u64;
+    /// The claims every kind carries.
+    fn envelope(&self) -> Envelope<'_>;
+    /// Further claim checks of the kind, if any.
+    fn is_consistent(&self) -> bool {
+        true
+    }
+}
+
+/// Signs `claims` of their kind; refuses claims the verifier would refuse.
+pub fn issue<C: IssuedClaims>(claims: &C, key: &SigningKey) -> Result<String, ApiError> {
+    let e = claims.envelope();
+    if e.exp <= e.iat || e.exp - e.iat > claims.max_lifetime() {
+        return Err(ApiError::Internal);
+    }
+    sign(claims, key, C::TYP)
+}
+
+/// Verifies a token of kind `C` completely: header policy (`typ` included), signature, issuer,
+/// audience, account, the kind's own checks, and times.
+pub fn verify<C: IssuedClaims>(
+    token: &str,
+    key: &SigningKey,
+    expected: &Expected,
+    now: u64,
+) -> Result<C, TokenError> {
+    let claims: C = verify_signature(token, key.bytes(), Some(key.kid()), C::TYP)?;
+    let e = claims.envelope();
+    if !expected.matches(e.iss, e.aud, e.acc, C::AUDIENCE) || !claims.is_consistent() {
+        return Err(TokenError::WrongAudience);
+    }
+    check_times(e.iat, e.exp, now, claims.max_lifetime())?;
+    Ok(claims)
+}
+
 /// Checks the header policy and the signature, then returns the claims for the caller's own
 /// claim checks. `expected_kid` is enforced when given: a header without `kid`, or with another,
 /// is refused. `typ` must be `expected_typ` (a plain [`TYP_JWT`] may also be left out).

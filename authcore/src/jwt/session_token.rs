@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_times, sign, verify_signature, Expected, SigningKey, TokenError, TYP_JWT};
+use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
 use crate::ApiError;
 
 /// The `aud` of every session JWT.
@@ -38,12 +38,27 @@ pub struct SessionClaims {
     pub exp: u64,
 }
 
+impl IssuedClaims for SessionClaims {
+    const AUDIENCE: &'static str = AUDIENCE;
+
+    fn max_lifetime(&self) -> u64 {
+        MAX_LIFETIME_SECONDS
+    }
+
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
+            iss: &self.iss,
+            aud: &self.aud,
+            acc: &self.acc,
+            iat: self.iat,
+            exp: self.exp,
+        }
+    }
+}
+
 /// Signs session claims; refuses claims that the verifier would refuse.
 pub fn sign_session(claims: &SessionClaims, key: &SigningKey) -> Result<String, ApiError> {
-    if claims.exp <= claims.iat || claims.exp - claims.iat > MAX_LIFETIME_SECONDS {
-        return Err(ApiError::Internal);
-    }
-    sign(claims, key, TYP_JWT)
+    issue(claims, key)
 }
 
 /// Verifies a session JWT completely: header policy, signature, issuer, audience, account, times.
@@ -53,12 +68,7 @@ pub fn verify_session(
     expected: &Expected,
     now: u64,
 ) -> Result<SessionClaims, TokenError> {
-    let claims: SessionClaims = verify_signature(token, key.bytes(), Some(key.kid()), TYP_JWT)?;
-    if !expected.matches(&claims.iss, &claims.aud, &claims.acc, AUDIENCE) {
-        return Err(TokenError::WrongAudience);
-    }
-    check_times(claims.iat, claims.exp, now, MAX_LIFETIME_SECONDS)?;
-    Ok(claims)
+    verify(token, key, expected, now)
 }
 
 #[cfg(test)]
@@ -69,6 +79,7 @@ mod tests {
     use sha2::Sha256;
 
     use super::*;
+    use crate::jwt::{verify_signature, TYP_JWT};
     use crate::secret::Secret;
     use crate::Account;
 

@@ -14,6 +14,7 @@ use crate::auth::session::signing_key;
 use crate::context::RequestContext;
 use crate::http::{header, json, read_body, set};
 use crate::runtime::random;
+use crate::store::services::ServiceRow;
 use crate::store::{access_tokens, db};
 
 /// `POST /oauth/token` with `grant_type=client_credentials`.
@@ -72,18 +73,11 @@ pub async fn login(req: Request, env: &Env, ctx: &RequestContext) -> Result<Resp
 /// `POST /oauth/introspect` (RFC 7662): a client learns whether one of its own tokens is active.
 /// Tokens of other clients, and anything invalid, are `{"active":false}`.
 pub async fn introspect(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    let body = read_body(&mut req).await?;
-    let (client, token) = token_operation(
-        header(&req, "Content-Type").as_deref(),
-        &body,
-        header(&req, "Authorization").as_deref(),
-    )?;
-    let db = db(env)?;
-    let (service, _) = oauth_client(&client, env, &db, ctx).await?;
+    let (db, service, token) = token_operation_of_client(req, env, ctx).await?;
     let answer = match by_access_token(&token, env, &db, ctx).await {
         Ok(claims) if claims.sub == service.id => serde_json::json!({
             "active": true,
@@ -107,19 +101,8 @@ pub async fn introspect(
 /// `POST /oauth/revoke` (RFC 7009): a client revokes one of its own tokens. The answer is `200`
 /// whatever the token was (unknown, invalid, another client's, already revoked), so it tells
 /// nothing; only the client's own live tokens are touched.
-pub async fn revoke(
-    mut req: Request,
-    env: &Env,
-    ctx: &RequestContext,
-) -> Result<Response, ApiError> {
-    let body = read_body(&mut req).await?;
-    let (client, token) = token_operation(
-        header(&req, "Content-Type").as_deref(),
-        &body,
-        header(&req, "Authorization").as_deref(),
-    )?;
-    let db = db(env)?;
-    let (service, _) = oauth_client(&client, env, &db, ctx).await?;
+pub async fn revoke(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let (db, service, token) = token_operation_of_client(req, env, ctx).await?;
     match by_access_token(&token, env, &db, ctx).await {
         Ok(claims) if claims.sub == service.id => {
             access_tokens::revoke(&db, &ctx.account, &service.id, &claims.jti, ctx.now).await?
@@ -128,6 +111,23 @@ pub async fn revoke(
         Err(e) => return Err(e),
     }
     json(200, &serde_json::json!({}))
+}
+
+/// The authenticated client and the `token` parameter of an introspection or revocation.
+async fn token_operation_of_client(
+    mut req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<(D1Database, ServiceRow, String), ApiError> {
+    let body = read_body(&mut req).await?;
+    let (client, token) = token_operation(
+        header(&req, "Content-Type").as_deref(),
+        &body,
+        header(&req, "Authorization").as_deref(),
+    )?;
+    let db = db(env)?;
+    let (service, _) = oauth_client(&client, env, &db, ctx).await?;
+    Ok((db, service, token))
 }
 
 /// Mints an access token for `service_id`, records it, and returns the token body. A testing
