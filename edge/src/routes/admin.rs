@@ -179,26 +179,18 @@ pub async fn act_on_credential(
     }
     let id = credential_id.to_owned();
     let view = match action {
-        "discard" => {
-            change(
-                &a,
-                ctx,
-                service_id,
-                "credential.discard",
-                Change::Discard(&id),
-                |_| Ok((Write::SetStatus(id.clone(), Status::Inactive), None)),
-            )
-            .await?
-        }
-        "reactivate" => {
-            change(
-                &a,
-                ctx,
-                service_id,
-                "credential.reactivate",
-                Change::Reactivate(&id),
-                |_| Ok((Write::SetStatus(id.clone(), Status::Active), None)),
-            )
+        "discard" | "reactivate" => {
+            let (audit_action, rule, status) = match action {
+                "discard" => ("credential.discard", Change::Discard(&id), Status::Inactive),
+                _ => (
+                    "credential.reactivate",
+                    Change::Reactivate(&id),
+                    Status::Active,
+                ),
+            };
+            change(&a, ctx, service_id, audit_action, rule, |_| {
+                Ok((Write::SetStatus(id.clone(), status), None))
+            })
             .await?
         }
         "regenerate" => {
