@@ -20,6 +20,7 @@ pub mod secret;
 pub mod session;
 pub mod signin;
 pub mod throttle;
+pub mod url_parts;
 
 pub use account::Account;
 pub use error::ApiError;

@@ -105,18 +105,16 @@ pub fn credentials_key(env: &Env) -> Result<CredentialsKey, ApiError> {
 
 /// Where the gateway forwards `/api/<path>` (`UPSTREAM_URL`, ending in `/` is not needed).
 /// Missing or not an http(s) URL: the gateway refuses every request.
-pub fn upstream_url(env: &Env) -> Result<worker::Url, ApiError> {
+pub fn upstream_url(env: &Env) -> Result<String, ApiError> {
     let raw = var(env, "UPSTREAM_URL").unwrap_or_default();
-    let url = worker::Url::parse(&format!("{}/", raw.trim_end_matches('/')))
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
+    authcore::url_parts::http_base_url(&raw)
+        .map(str::to_owned)
         .ok_or_else(|| {
             worker::console_error!(
                 "UPSTREAM_URL is missing or not an http(s) URL: the gateway is closed"
             );
             ApiError::Misconfigured
-        })?;
-    Ok(url)
+        })
 }
 
 fn secret(env: &Env, name: &str) -> Option<Secret> {

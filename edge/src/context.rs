@@ -1,7 +1,8 @@
 //! What every handler knows about its request once the host has been resolved to an account.
 
+use authcore::url_parts::UrlParts;
 use authcore::{Account, ApiError};
-use worker::{Request, Url};
+use worker::Request;
 
 use crate::config::Config;
 use crate::http::header;
@@ -26,16 +27,11 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// Resolves the host to an account; a host outside `BASE_DOMAIN` is `404 unknown_host`.
-    pub fn new(req: &Request, url: &Url, config: Config) -> Result<Self, ApiError> {
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_owned(),
-            (None, _) => return Err(ApiError::UnknownHost),
-        };
-        let account = Account::from_host(&host, &config.base_domain)?;
+    pub fn new(req: &Request, url: &UrlParts, config: Config) -> Result<Self, ApiError> {
+        let account = Account::from_host(url.host, &config.base_domain)?;
         Ok(Self {
             issuer: account.issuer(&config.base_domain),
-            own_origin: url.origin().ascii_serialization(),
+            own_origin: url.origin.to_owned(),
             account,
             now: crate::runtime::now(),
             client: header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".to_owned()),

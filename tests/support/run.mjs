@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { freePort, waitForHttp, REPO, OUTPUT } from './env.mjs';
 
 const edge = join(REPO, 'edge');
-const state = join(OUTPUT, 'state');
-rmSync(state, { recursive: true, force: true });
-mkdirSync(OUTPUT, { recursive: true });
+// One folder per run, so two runs on one machine never share storage or a log; it is removed
+// when the tests pass and kept (with wrangler.log) when they fail.
+const runDir = join(OUTPUT, `run-${process.pid}`);
+const state = join(runDir, 'state');
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 const wrangler = join(REPO, 'node_modules', '.bin', 'wrangler');
@@ -30,7 +33,7 @@ process.on('exit', () => upstream.kill());
 
 const port = await freePort();
 const desktop = `http://127.0.0.1:${port}`;
-const log = createWriteStream(join(OUTPUT, 'wrangler.log'));
+const log = createWriteStream(join(runDir, 'wrangler.log'));
 const server = spawn(wrangler, [
   'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
   '--persist-to', state, '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'warn',
@@ -47,7 +50,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
 try {
   await waitForHttp(`${desktop}/`, 600_000, () => server.exitCode === null);
 } catch (e) {
-  console.error(`the worker did not start: ${e.message}\n--- wrangler.log ---\n${readFileSync(join(OUTPUT, 'wrangler.log'), 'utf8')}`);
+  console.error(`the worker did not start: ${e.message}\n--- wrangler.log ---\n${readFileSync(join(runDir, 'wrangler.log'), 'utf8')}`);
   process.exit(1);
 }
 
@@ -60,4 +63,6 @@ const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...su
   env: { ...process.env, DESKGATE_PORT: String(port), DESKGATE_STATE: state },
 });
 stop();
+if (run.status === 0) { try { rmSync(runDir, { recursive: true, force: true }); } catch { /* still closing */ } }
+else console.error(`kept ${runDir} (wrangler.log, storage) for a look`);
 process.exit(run.status ?? 1);

@@ -11,6 +11,7 @@ use authcore::admin::OWNER_ROLE;
 use authcore::jwt::access_token::{self, AccessClaims};
 use authcore::jwt::unverified_route;
 use authcore::session::SessionRecord;
+use authcore::url_parts::UrlParts;
 use authcore::ApiError;
 use worker::{D1Database, Env, Request};
 
@@ -159,7 +160,8 @@ pub fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
         },
         None => None,
     };
-    let url = req.url().map_err(crate::http::internal)?;
+    let raw_url = req.inner().url();
+    let url = UrlParts::split(&raw_url).ok_or(ApiError::NotFound)?;
     let mut from_query = url.query_pairs().filter(|(k, _)| k == "access_token");
     let query = match (from_query.next(), from_query.next()) {
         (None, _) => None,

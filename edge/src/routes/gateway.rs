@@ -4,6 +4,7 @@
 
 use authcore::jwt::identity_token::{sign_identity, IdentityClaims, AUDIENCE, TTL_SECONDS};
 use authcore::oauth::scope;
+use authcore::url_parts::UrlParts;
 use authcore::ApiError;
 use worker::{Env, Fetch, Headers, Request, RequestInit, Response};
 
@@ -52,19 +53,17 @@ pub async fn forward(
         &signing_key(env, ctx)?,
     )?;
 
-    let url = req.url().map_err(internal)?;
+    let raw_url = req.inner().url();
+    let url = UrlParts::split(&raw_url).ok_or(ApiError::NotFound)?;
     // The query goes along, minus a bearer token sent there (RFC 6750 §2.3).
-    let query: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != "access_token")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let mut target = upstream
-        .join(path.trim_start_matches('/'))
-        .map_err(internal)?;
-    target.set_query(None);
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(url.query_pairs().filter(|(k, _)| k != "access_token"));
+    let query = query.finish();
+    // The runtime has already resolved dot segments in `path`, so it stays under the base.
+    let mut target = format!("{upstream}/{}", path.trim_start_matches('/'));
     if !query.is_empty() {
-        target.query_pairs_mut().extend_pairs(&query);
+        target.push('?');
+        target.push_str(&query);
     }
 
     let headers = Headers::new();
@@ -81,7 +80,7 @@ pub async fn forward(
     if let Some(body) = req.inner().body() {
         init.with_body(Some(body.into()));
     }
-    let outbound = Request::new_with_init(target.as_str(), &init).map_err(internal)?;
+    let outbound = Request::new_with_init(&target, &init).map_err(internal)?;
     Fetch::Request(outbound).send().await.map_err(|e| {
         worker::console_error!("upstream fetch failed: {e}");
         ApiError::BadGateway

@@ -11,6 +11,7 @@ mod whoami;
 mod widget;
 
 use authcore::origin::check_request_origin;
+use authcore::url_parts::UrlParts;
 use authcore::ApiError;
 use worker::{Env, Method, Request, Response};
 
@@ -28,13 +29,14 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
 
 async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
     let config = Config::from_env(env)?;
-    let url = req.url().map_err(crate::http::internal)?;
+    let raw_url = req.inner().url();
+    let url = UrlParts::split(&raw_url).ok_or(ApiError::UnknownHost)?;
     let ctx = RequestContext::new(&req, &url, config)?;
-    let path = url.path().trim_end_matches('/').to_owned();
+    let path = url.path.trim_end_matches('/').to_owned();
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     use Method::{Delete, Get, Post};
     match (req.method(), segments.as_slice()) {
-        (Get, ["widget", platform]) => widget::legacy_redirect(&req, platform),
+        (Get, ["widget", platform]) => widget::legacy_redirect(platform, url.query),
         (Get, ["v2", "widget", platform]) => widget::page(env, platform),
         (Post, ["apis", "admin", "session", "api-key"]) => {
             session::sign_in_with_api_key(req, env, &ctx).await
@@ -74,11 +76,7 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
         (Post, ["v2", "authenticate", "login"]) => oauth::login(req, env, &ctx).await,
         (_, ["api", rest @ ..]) if !rest.is_empty() => {
             // The path after /api/, as sent (trailing slash included).
-            let tail = url
-                .path()
-                .get("/api/".len()..)
-                .unwrap_or_default()
-                .to_owned();
+            let tail = url.path.get("/api/".len()..).unwrap_or_default().to_owned();
             gateway::forward(req, env, &ctx, &tail).await
         }
         (

@@ -2,7 +2,7 @@
 //! configurations, and the widget page with its security headers.
 
 use authcore::{ApiError, Platform};
-use worker::{Env, Request, Response};
+use worker::{Env, Response};
 
 use crate::http::{internal, set};
 
@@ -10,12 +10,8 @@ use crate::http::{internal, set};
 const WIDGET_HTML: &str = include_str!("../../../www/widget.html");
 
 /// `GET /widget/<platform>?q` → `302 /v2/widget/<platform>?q`, the raw query kept byte for byte.
-pub fn legacy_redirect(req: &Request, platform: &str) -> Result<Response, ApiError> {
+pub fn legacy_redirect(platform: &str, query: Option<&str>) -> Result<Response, ApiError> {
     let platform = Platform::parse(platform)?;
-    let url = req.inner().url();
-    let query = url
-        .split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or_default());
     let location = match query {
         Some(q) => format!("/v2/widget/{}?{q}", platform.as_str()),
         None => format!("/v2/widget/{}", platform.as_str()),
