@@ -1,0 +1,394 @@
+// Self-check of the reference worker: bundles it, runs it and (when edge/build holds a build) our
+// Rust worker side by side in Miniflare with the same vars and secrets, drives both with the same
+// requests, and compares what they answer (status, headers, body shape, cookies, JWT header and
+// claims) and which D1 statements each request ran. Exits 1 on any difference.
+//
+//   node bench/reference/check.mjs
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHmac } from 'node:crypto';
+import { Miniflare } from 'miniflare';
+import { jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'deskgate-ref-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+// ---- bundle
+const bundled = join(tmp, 'ref.mjs');
+const esbuild = spawnSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
+  join(HERE, 'jose_worker.mjs'), '--bundle', '--format=esm', '--platform=neutral',
+  '--main-fields=module,main', '--conditions=worker,browser', `--outfile=${bundled}`, '--log-level=warning',
+], { encoding: 'utf8' });
+if (esbuild.status !== 0) throw new Error(esbuild.stderr);
+
+// ---- configuration: wrangler.toml [vars] and .dev.vars.example
+const toml = readFileSync(join(REPO, 'edge', 'wrangler.toml'), 'utf8');
+const vars = Object.fromEntries(
+  toml.split('[vars]')[1].split('\n[')[0].split('\n')
+    .map((l) => l.match(/^([A-Z_]+) = "(.*)"$/)).filter(Boolean).map((m) => [m[1], m[2]]),
+);
+const SECRETS = Object.fromEntries(
+  readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8').split('\n')
+    .filter((l) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+const bindings = { ...vars, ...SECRETS };
+
+// ---- a wrapper that records every D1 statement a request prepares (and each batch)
+const wrapper = (inner) => `
+import Inner from ${JSON.stringify(inner)};
+function counting(db, log) {
+  return new Proxy(db, { get(target, prop) {
+    if (prop === 'prepare') return (sql) => { log.push(sql.replace(/\\s+/g, ' ').trim()); return target.prepare(sql); };
+    if (prop === 'batch') return (stmts) => { log.push('BATCH(' + stmts.length + ')'); return target.batch(stmts); };
+    const value = Reflect.get(target, prop);
+    return typeof value === 'function' && prop !== 'constructor' ? value.bind(target) : value;
+  } });
+}
+export default {
+  async fetch(request, env, ctx) {
+    const log = [];
+    const counted = { ...env, DB: counting(env.DB, log) };
+    const res = typeof Inner === 'function' ? await new Inner(ctx, counted).fetch(request) : await Inner.fetch(request, counted, ctx);
+    const out = new Response(res.body, res);
+    out.headers.set('x-d1-log', encodeURIComponent(JSON.stringify(log)));
+    return out;
+  },
+};`;
+
+const common = { modules: true, compatibilityDate: '2025-09-01', d1Databases: ['DB'], bindings };
+const ref = new Miniflare({
+  ...common,
+  modulesRoot: tmp,
+  modules: [
+    { type: 'ESModule', path: join(tmp, 'wrap.mjs'), contents: wrapper('./ref.mjs') },
+    { type: 'ESModule', path: bundled },
+  ],
+});
+const build = join(REPO, 'edge', 'build');
+const haveOurs = existsSync(join(build, 'index.js')) && existsSync(join(build, 'index_bg.wasm'));
+const ours = haveOurs
+  ? new Miniflare({
+    ...common,
+    modulesRoot: build,
+    modules: [
+      { type: 'ESModule', path: join(build, '__wrap.mjs'), contents: wrapper('./index.js') },
+      { type: 'ESModule', path: join(build, 'index.js') },
+      { type: 'CompiledWasm', path: join(build, 'index_bg.wasm') },
+    ],
+  })
+  : null;
+if (!haveOurs) console.log('edge/build has no build of our worker: checking the reference alone');
+
+// ---- schemas: the reference's one statement per line with db.exec; ours' migrations
+const refDb = await ref.getD1Database('DB');
+for (const line of readFileSync(join(HERE, 'schema.sql'), 'utf8').split('\n').filter((l) => l.trim())) {
+  await refDb.exec(line);
+}
+await refDb.exec(readFileSync(join(HERE, 'schema.sql'), 'utf8')); // also fine as one exec (idempotent)
+const oursDb = ours && (await ours.getD1Database('DB'));
+if (ours) {
+  for (const file of readdirSync(join(REPO, 'edge', 'migrations')).sort()) {
+    const sql = readFileSync(join(REPO, 'edge', 'migrations', file), 'utf8').replace(/--.*$/gm, '');
+    for (const stmt of sql.split(';').map((s) => s.trim()).filter(Boolean)) await oursDb.prepare(stmt).run();
+  }
+}
+
+// The reference's tables are ours (columns, types, constraints, indexes), but audit_log.
+let schemaDifferences = 0;
+if (ours) {
+  const describe = async (db) => {
+    const tables = (await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' AND name <> 'audit_log' ORDER BY name").all()).results;
+    const out = {};
+    for (const { name } of tables) {
+      const columns = (await db.prepare(`PRAGMA table_info(${name})`).all()).results;
+      const indexes = (await db.prepare(`PRAGMA index_list(${name})`).all()).results.map((i) => `${i.name}:${i.unique}:${i.partial}`).sort();
+      out[name] = { columns, indexes };
+    }
+    return JSON.stringify(out);
+  };
+  if ((await describe(refDb)) !== (await describe(oursDb))) {
+    schemaDifferences = 1;
+    console.log('DIFF  schema.sql differs from edge/migrations:\n  ours:', await describe(oursDb), '\n  ref :', await describe(refDb));
+  } else {
+    console.log('same  schema: the reference tables are ours (columns, constraints, indexes), audit_log aside');
+  }
+}
+
+// ---- requests
+const HOST = 'acme.localhost:8787';
+let ip = 0;
+const freshIp = () => `2001:db8::${(++ip).toString(16)}`;
+
+async function call(mf, method, path, { host = HOST, headers = {}, body } = {}) {
+  const h = { ...headers };
+  let payload = body;
+  if (body !== undefined && typeof body !== 'string') {
+    payload = JSON.stringify(body);
+    h['Content-Type'] ??= 'application/json';
+  }
+  const res = await mf.dispatchFetch(`http://${host}${path}`, { method, headers: h, body: payload, redirect: 'manual' });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return {
+    status: res.status,
+    headers: res.headers,
+    cookies: res.headers.getSetCookie(),
+    text,
+    json,
+    d1: JSON.parse(decodeURIComponent(res.headers.get('x-d1-log') ?? '%5B%5D')),
+  };
+}
+
+// ---- fixtures: one service per worker, one session per worker
+async function seed(side) {
+  if (side === 'ref') {
+    const res = await call(ref, 'POST', '/__bench/seed');
+    if (res.status !== 201) throw new Error(`seed: ${res.status} ${res.text}`);
+    return res.json;
+  }
+  const owner = await call(ours, 'POST', '/apis/admin/session/password/', {
+    headers: { 'CF-Connecting-IP': freshIp() }, body: { username: 'owner', password: SECRETS.acme_admin_password },
+  });
+  const cookie = owner.cookies.find((c) => c.startsWith('__Host-deskgate_session=')).split(';')[0];
+  const res = await call(ours, 'POST', '/apis/admin/services', { headers: { Cookie: cookie }, body: { name: 'bench' } });
+  if (res.status !== 201) throw new Error(`create service: ${res.status} ${res.text}`);
+  const key = res.json.credentials.find((c) => c.kind === 'service_key');
+  const jwt = res.json.credentials.find((c) => c.kind === 'jwt');
+  return { id: res.json.id, key: key.secret, keyId: key.id, jwtSecret: jwt.secret, jwtId: jwt.id };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const b64url = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+function hs256(header, payload, key) {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+const callerJwt = (svc, claims = {}, key = Buffer.from(svc.jwtSecret, 'base64')) =>
+  hs256({ alg: 'HS256', typ: 'JWT' }, { iss: svc.id, iat: now(), ...claims }, key);
+const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const signInBody = (over = {}) => ({ api_key: SECRETS.acme_integration_api_key, agent_id: '42', agent_name: 'Ada Lovelace', platform: 'liveengage', ...over });
+const cookieOf = (res, name) => res.cookies.find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1).split(';')[0];
+
+// ---- what is compared
+const SHOWN_HEADERS = ['content-type', 'cache-control', 'x-content-type-options', 'www-authenticate', 'location',
+  'referrer-policy', 'pragma'];
+const JWT_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+function shape(value, key) {
+  if (Array.isArray(value)) return value.map((v) => shape(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v, k)]));
+  if (typeof value === 'string' && JWT_RE.test(value)) return '<jwt>';
+  if (typeof value === 'string' && /^svc_[0-9a-f]{16}$/.test(value)) return '<svc>';
+  if (typeof value === 'string' && /^cred_[0-9a-f]{16}$/.test(value)) return '<cred>';
+  if (typeof value === 'number' && ['expires_at', 'iat', 'exp'].includes(key)) return '<time>';
+  return value;
+}
+function jwtView(token) {
+  if (!token) return undefined;
+  const header = decodeProtectedHeader(token);
+  const claims = decodeJwt(token);
+  return {
+    header: { ...header, kid: header.kid?.replace(/[0-9a-f]{16}$/, '<16 hex>') },
+    claimKeys: Object.keys(claims).sort(),
+    lifetime: claims.exp - claims.iat,
+    ids: ['sid', 'jti'].filter((k) => k in claims).map((k) => `${k}:${claims[k].length}`),
+  };
+}
+function view(res) {
+  const token = res.json?.access_token ?? cookieOf(res, '__Host-deskgate_jwt');
+  return {
+    status: res.status,
+    headers: Object.fromEntries(SHOWN_HEADERS.filter((h) => res.headers.has(h)).map((h) => [h, res.headers.get(h)])),
+    retryAfter: res.headers.has('retry-after') ? 'set' : undefined,
+    body: res.json === undefined ? res.text : shape(res.json),
+    cookies: res.cookies.map((c) => c.replace(/=[^;]*/, '=<value>')).sort(),
+    jwt: token && JWT_RE.test(token) ? jwtView(token) : undefined,
+    d1: res.d1.map((s) => s.replace(/\s+/g, ' ')),
+  };
+}
+
+// ---- the scenarios: each returns the response to compare
+const sides = { ref: { mf: ref, db: refDb } };
+if (ours) sides.ours = { mf: ours, db: oursDb };
+for (const [name, side] of Object.entries(sides)) {
+  side.svc = await seed(name);
+  const signIn = await call(side.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody() });
+  side.session = cookieOf(signIn, '__Host-deskgate_session');
+  side.jwt = cookieOf(signIn, '__Host-deskgate_jwt');
+  const token = await call(side.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(side.svc.id, side.svc.key) }, body: 'grant_type=client_credentials' });
+  side.accessToken = token.json.access_token;
+}
+
+const scenarios = {
+  'widget redirect': (s) => call(s.mf, 'GET', '/widget/liveengage?apikey=k%2Bx&agent_id=1&agent_name=Ada%20L'),
+  'widget redirect, genesys, no query': (s) => call(s.mf, 'GET', '/widget/genesys'),
+  'widget, unknown platform': (s) => call(s.mf, 'GET', '/widget/salesforce?x=1'),
+  'widget, POST': (s) => call(s.mf, 'POST', '/widget/genesys'),
+  'unknown host': (s) => call(s.mf, 'GET', '/widget/genesys', { host: 'localhost:8787' }),
+  'host of another domain': (s) => call(s.mf, 'GET', '/v1/whoami', { host: 'acme.example.com' }),
+  'unknown path': (s) => call(s.mf, 'GET', '/nothing/here'),
+
+  'sign-in': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody() }),
+  'sign-in, no trailing slash, apikey alias, genesys': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key', {
+    headers: { 'CF-Connecting-IP': freshIp() }, body: { apikey: SECRETS.acme_integration_api_key, agent_id: '7', agent_name: 'Grace', platform: 'genesys' } }),
+  'sign-in, JWT_SIGNING_KEY account': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', {
+    host: 'initech.localhost:8787', headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody({ api_key: SECRETS.initech_integration_api_key }) }),
+  'sign-in, allowed desktop origin': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', {
+    headers: { 'CF-Connecting-IP': freshIp(), Origin: 'http://127.0.0.1:8787', 'Sec-Fetch-Site': 'cross-site' }, body: signInBody() }),
+  'sign-in, own origin': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', {
+    headers: { 'CF-Connecting-IP': freshIp(), Origin: 'http://acme.localhost:8787' }, body: signInBody() }),
+  'sign-in, wrong key': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody({ api_key: 'nope' }) }),
+  'sign-in, account without key': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { host: 'nobody.localhost:8787', headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody() }),
+  'sign-in, short signing key': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', {
+    host: 'shortkey.localhost:8787', headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody({ api_key: SECRETS.shortkey_integration_api_key }) }),
+  'sign-in, hostile origin': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { Origin: 'https://evil.example' }, body: signInBody() }),
+  'sign-in, cross-site without Origin': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'Sec-Fetch-Site': 'cross-site' }, body: signInBody() }),
+  'sign-in, not JSON': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(signInBody()) }),
+  'sign-in, over 8 KiB': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ agent_name: 'x'.repeat(9000) }) }),
+  'sign-in, malformed JSON': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'Content-Type': 'application/json' }, body: 'nope' }),
+  'sign-in, field missing': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ agent_id: undefined }) }),
+  'sign-in, field too long': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ agent_name: 'x'.repeat(257) }) }),
+  'sign-in, control character': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ agent_id: '7\n8' }) }),
+  'sign-in, non-string field': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ agent_id: 7 }) }),
+  'sign-in, both api_key and apikey': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ apikey: 'k' }) }),
+  'sign-in, unknown platform': (s) => call(s.mf, 'POST', '/apis/admin/session/api-key/', { body: signInBody({ platform: 'salesforce' }) }),
+  'sign-in, throttled after 10 failures (right key)': async (s) => {
+    const headers = { 'CF-Connecting-IP': freshIp() };
+    for (let i = 0; i < 10; i++) await call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers, body: signInBody({ api_key: `guess-${i}` }) });
+    return call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers, body: signInBody() });
+  },
+  'sign-in, GET': (s) => call(s.mf, 'GET', '/apis/admin/session/api-key/'),
+
+  'session by JWT cookie': (s) => call(s.mf, 'GET', '/apis/admin/session/', { headers: { Cookie: `__Host-deskgate_jwt=${s.jwt}` } }),
+  'session by bearer JWT': (s) => call(s.mf, 'GET', '/apis/admin/session/', { headers: { Authorization: `Bearer ${s.jwt}` } }),
+  'session by both cookies': (s) => call(s.mf, 'GET', '/apis/admin/session/', { headers: { Cookie: `__Host-deskgate_session=${s.session}; __Host-deskgate_jwt=${s.jwt}` } }),
+  'session by session cookie alone (fresh JWT)': (s) => call(s.mf, 'GET', '/apis/admin/session', { headers: { Cookie: `__Host-deskgate_session=${s.session}` } }),
+  'session, nothing': (s) => call(s.mf, 'GET', '/apis/admin/session/'),
+  'session, garbage JWT cookie': (s) => call(s.mf, 'GET', '/apis/admin/session/', { headers: { Cookie: '__Host-deskgate_jwt=a.b.c' } }),
+  'session, tampered JWT': (s) => call(s.mf, 'GET', '/apis/admin/session/', { headers: { Cookie: `__Host-deskgate_jwt=${s.jwt}x` } }),
+  'session, JWT with jku': (s) => {
+    const { kid } = decodeProtectedHeader(s.jwt);
+    const forged = hs256({ alg: 'HS256', typ: 'JWT', kid, jku: 'https://evil' }, decodeJwt(s.jwt), SECRETS.acme_jwt_signing_key);
+    return call(s.mf, 'GET', '/apis/admin/session/', { headers: { Authorization: `Bearer ${forged}` } });
+  },
+  'session, JWT living too long': (s) => {
+    const { kid } = decodeProtectedHeader(s.jwt);
+    const c = decodeJwt(s.jwt);
+    return call(s.mf, 'GET', '/apis/admin/session/', { headers: { Authorization: `Bearer ${hs256({ alg: 'HS256', typ: 'JWT', kid }, { ...c, exp: c.iat + 3601 }, SECRETS.acme_jwt_signing_key)}` } });
+  },
+  'session, JWT from the future': (s) => {
+    const { kid } = decodeProtectedHeader(s.jwt);
+    const c = decodeJwt(s.jwt);
+    return call(s.mf, 'GET', '/apis/admin/session/', { headers: { Authorization: `Bearer ${hs256({ alg: 'HS256', typ: 'JWT', kid }, { ...c, iat: c.iat + 600, exp: c.exp + 600 }, SECRETS.acme_jwt_signing_key)}` } });
+  },
+  'session, JWT of acme on globex': (s) => call(s.mf, 'GET', '/apis/admin/session/', { host: 'globex.localhost:8787', headers: { Authorization: `Bearer ${s.jwt}` } }),
+  'session, access token as session': (s) => call(s.mf, 'GET', '/apis/admin/session/', { headers: { Authorization: `Bearer ${s.accessToken}` } }),
+  'session, revoked': async (s) => {
+    const signIn = await call(s.mf, 'POST', '/apis/admin/session/api-key/', { headers: { 'CF-Connecting-IP': freshIp() }, body: signInBody() });
+    await s.db.prepare('UPDATE sessions SET revoked_at = ?1 WHERE id = ?2').bind(now(), decodeJwt(signIn.json.access_token).sid).run();
+    return call(s.mf, 'GET', '/apis/admin/session/', { headers: { Cookie: `__Host-deskgate_jwt=${signIn.json.access_token}` } });
+  },
+
+  'whoami, service key': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { 'X-Service-Key': s.svc.key } }),
+  'whoami, wrong service key': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { 'X-Service-Key': 'dgsk_nope' } }),
+  'whoami, service key on globex': (s) => call(s.mf, 'GET', '/v1/whoami', { host: 'globex.localhost:8787', headers: { 'X-Service-Key': s.svc.key } }),
+  'whoami, caller JWT': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc)}` } }),
+  'whoami, caller JWT with exp': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc, { exp: now() + 600 })}` } }),
+  'whoami, caller JWT older than 60 min': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc, { iat: now() - 3700, exp: now() + 600 })}` } }),
+  'whoami, caller JWT expired': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc, { iat: now() - 600, exp: now() - 60 })}` } }),
+  'whoami, caller JWT from the future': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc, { iat: now() + 600 })}` } }),
+  'whoami, caller JWT exp before iat': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc, { exp: now() - 1 })}` } }),
+  'whoami, caller JWT without iat': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${hs256({ alg: 'HS256' }, { iss: s.svc.id }, Buffer.from(s.svc.jwtSecret, 'base64'))}` } }),
+  'whoami, caller JWT, secret not decoded': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc, {}, s.svc.jwtSecret)}` } }),
+  'whoami, caller JWT alg HS512': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${hs256({ alg: 'HS512' }, { iss: s.svc.id, iat: now() }, Buffer.from(s.svc.jwtSecret, 'base64'))}` } }),
+  'whoami, caller JWT of an unknown service': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt({ ...s.svc, id: 'svc_0000000000000000' })}` } }),
+  'whoami, caller JWT, not a service id': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt({ ...s.svc, id: 'someone' })}` } }),
+  'whoami, caller JWT beside a service key': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(s.svc)}`, 'X-Service-Key': s.svc.key } }),
+  'whoami, bad bearer beside a service key': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: 'Bearer x.y.z', 'X-Service-Key': s.svc.key } }),
+  'whoami, empty bearer': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: 'Bearer  ' } }),
+  'whoami, access token': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${s.accessToken}` } }),
+  'whoami, access token in the query': (s) => call(s.mf, 'GET', `/v1/whoami?access_token=${s.accessToken}`),
+  'whoami, access token twice': (s) => call(s.mf, 'GET', `/v1/whoami?access_token=${s.accessToken}`, { headers: { Authorization: `Bearer ${s.accessToken}` } }),
+  'whoami, session JWT': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${s.jwt}` } }),
+  'whoami, session cookie': (s) => call(s.mf, 'GET', '/v1/whoami', { headers: { Cookie: `__Host-deskgate_session=${s.session}` } }),
+  'whoami, nothing': (s) => call(s.mf, 'GET', '/v1/whoami'),
+  'whoami, POST': (s) => call(s.mf, 'POST', '/v1/whoami'),
+
+  'token, Basic': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: 'grant_type=client_credentials' }),
+  'token, form auth, narrower scope': (s) => call(s.mf, 'POST', '/oauth/token', { headers: FORM, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.svc.id, client_secret: s.svc.key, scope: 'api.read' }).toString() }),
+  'token, repeated scope': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: 'grant_type=client_credentials&scope=api.write+api.read+api.write' }),
+  'token, wrong secret': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, 'dgsk_wrong') }, body: 'grant_type=client_credentials' }),
+  'token, unknown client': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic('svc_0000000000000000', s.svc.key) }, body: 'grant_type=client_credentials' }),
+  'token, client id not a service id': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic('nope', s.svc.key) }, body: 'grant_type=client_credentials' }),
+  'token, no client authentication': (s) => call(s.mf, 'POST', '/oauth/token', { headers: FORM, body: 'grant_type=client_credentials' }),
+  'token, two methods': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: `grant_type=client_credentials&client_id=${s.svc.id}&client_secret=${s.svc.key}` }),
+  'token, password grant': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: 'grant_type=password&username=a&password=b' }),
+  'token, no grant type': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: '' }),
+  'token, grant type twice': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: 'grant_type=client_credentials&grant_type=client_credentials' }),
+  'token, JSON body': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { Authorization: basic(s.svc.id, s.svc.key) }, body: { grant_type: 'client_credentials' } }),
+  'token, unknown scope': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: 'grant_type=client_credentials&scope=admin' }),
+  'token, Basic not base64': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: 'Basic !!!notbase64' }, body: 'grant_type=client_credentials' }),
+  'token, Basic without colon': (s) => call(s.mf, 'POST', '/oauth/token', { headers: { ...FORM, Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, body: 'grant_type=client_credentials' }),
+  'token, key of acme on globex': (s) => call(s.mf, 'POST', '/oauth/token', { host: 'globex.localhost:8787', headers: { ...FORM, Authorization: basic(s.svc.id, s.svc.key) }, body: 'grant_type=client_credentials' }),
+};
+
+// ---- run and compare
+let differences = 0;
+const results = [];
+for (const [name, scenario] of Object.entries(scenarios)) {
+  const got = {};
+  for (const [sideName, side] of Object.entries(sides)) got[sideName] = view(await scenario(side));
+  const same = !ours || JSON.stringify(got.ref) === JSON.stringify(got.ours);
+  if (!same) differences++;
+  results.push({ name, same, got });
+}
+
+// Independent verification of the tokens each worker issues.
+const acmeKey = new TextEncoder().encode(SECRETS.acme_jwt_signing_key);
+for (const [sideName, side] of Object.entries(sides)) {
+  await jwtVerify(side.jwt, acmeKey, { algorithms: ['HS256'], issuer: 'https://acme.localhost', audience: 'deskgate', typ: 'JWT' });
+  await jwtVerify(side.accessToken, acmeKey, { algorithms: ['HS256'], issuer: 'https://acme.localhost', audience: 'deskgate-api', typ: 'at+jwt' });
+  console.log(`${sideName}: session JWT and access token verify with jose (HS256, iss, aud, typ)`);
+}
+
+// Byte-identical credential derivations: our worker's service rows, copied into the reference's
+// database, authenticate at the reference with the secrets our worker handed out.
+if (ours) {
+  const svc = sides.ours.svc;
+  const copy = async (table, where) => {
+    for (const row of (await oursDb.prepare(`SELECT * FROM ${table} WHERE ${where} = ?1`).bind(svc.id).all()).results) {
+      const cols = Object.keys(row);
+      await refDb.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...Object.values(row)).run();
+    }
+  };
+  await copy('services', 'id');
+  await copy('credentials', 'service_id');
+  const byKey = await call(ref, 'GET', '/v1/whoami', { headers: { 'X-Service-Key': svc.key } });
+  const byJwt = await call(ref, 'GET', '/v1/whoami', { headers: { Authorization: `Bearer ${callerJwt(svc)}` } });
+  const ok = byKey.json?.credential_id === svc.keyId && byJwt.json?.credential_id === svc.jwtId;
+  if (!ok) differences++;
+  console.log(`${ok ? 'same' : 'DIFF'}  our service key and JWT secret authenticate at the reference (same HMAC derivations)`);
+}
+
+for (const { name, same, got } of results) {
+  const r = got.ref;
+  const summary = `${r.status} ${r.body?.error ?? (typeof r.body === 'object' ? Object.keys(r.body).join(',') : '')}`;
+  console.log(`${ours ? (same ? 'same' : 'DIFF') : '    '}  ${name.padEnd(52)} ${summary}`);
+  console.log(`        D1 ref : ${r.d1.join(' | ') || '-'}`);
+  if (ours && JSON.stringify(r.d1) !== JSON.stringify(got.ours.d1)) console.log(`        D1 ours: ${got.ours.d1.join(' | ') || '-'}`);
+  if (!same) {
+    console.log('        ours:', JSON.stringify({ ...got.ours, d1: undefined }));
+    console.log('        ref :', JSON.stringify({ ...got.ref, d1: undefined }));
+  }
+}
+console.log(ours ? `\n${results.length} scenarios, ${differences} different` : `\n${results.length} scenarios run`);
+
+await ref.dispose();
+await ours?.dispose();
+process.exit(differences + schemaDifferences === 0 ? 0 : 1);

@@ -1,0 +1,10 @@
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, account TEXT NOT NULL, subject TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, platform TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS signin_failures (account TEXT NOT NULL, client TEXT NOT NULL, started_at INTEGER NOT NULL, failures INTEGER NOT NULL, PRIMARY KEY (account, client));
+CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, scopes TEXT NOT NULL DEFAULT 'api.read api.write');
+CREATE INDEX IF NOT EXISTS services_by_account ON services (account, created_at);
+CREATE TABLE IF NOT EXISTS credentials (id TEXT PRIMARY KEY, service_id TEXT NOT NULL REFERENCES services (id), account TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('service_key', 'jwt')), status TEXT NOT NULL CHECK (status IN ('active', 'inactive')), secret_ref TEXT NOT NULL, masked TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS credentials_by_service ON credentials (service_id);
+CREATE UNIQUE INDEX IF NOT EXISTS credentials_by_key_hash ON credentials (secret_ref) WHERE kind = 'service_key';
+CREATE TABLE IF NOT EXISTS access_tokens (jti TEXT PRIMARY KEY, account TEXT NOT NULL, service_id TEXT NOT NULL, credential_id TEXT, scope TEXT NOT NULL, testing INTEGER NOT NULL DEFAULT 0, issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE INDEX IF NOT EXISTS access_tokens_by_credential ON access_tokens (credential_id);
