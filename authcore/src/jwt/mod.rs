@@ -4,7 +4,9 @@
 //! refuse (`crit`, `jku`, `jwk`, `x5u`, `x5c`), and its clock is the process's. So every token is
 //! first judged here: the header is parsed by us and must say exactly `"alg":"HS256"`, then the
 //! signature is checked, then the claims' times are checked against a `now` the caller passes.
-//! `jsonwebtoken` runs on [`hs256_provider`], which knows no algorithm but HMAC-SHA256.
+//! `jsonwebtoken` runs on [`hs256_provider`], which knows no algorithm but HMAC-SHA256, and is
+//! used through its JWS primitives (`crypto::sign`, `crypto::verify`): the framing is ours, so
+//! its `Header`/JWK parsing (which this policy replaces anyway) stays out of the worker.
 
 pub mod access_token;
 pub mod hs256_provider;
@@ -15,7 +17,7 @@ pub mod session_token;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -31,9 +33,6 @@ pub const MIN_KEY_BYTES: usize = 32;
 pub const MAX_TOKEN_BYTES: usize = 4096;
 /// Clock skew tolerated on `exp` and `iat`, in seconds (SPEC: at most 30).
 pub const LEEWAY_SECONDS: u64 = 30;
-/// Header parameters that ask the verifier to fetch or trust keys, or to understand extensions:
-/// deskgate understands none of them, so a token carrying one is refused (RFC 7515 §4.1.11).
-const REFUSED_HEADERS: [&str; 5] = ["crit", "jku", "jwk", "x5u", "x5c"];
 
 /// Why a token is refused. Every variant becomes `401 invalid_token` at the HTTP boundary; the
 /// detail is for tests and logs.
@@ -135,12 +134,32 @@ pub const TYP_JWT: &str = "JWT";
 /// Signs `claims` as an HS256 JWT with `kid` and `typ` set. Each kind of deskgate token has its
 /// own `aud`, and access tokens their own `typ` (RFC 8725 §3.11), so no kind passes for another.
 pub fn sign<T: Serialize>(claims: &T, key: &SigningKey, typ: &str) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct JoseHeader<'a> {
+        typ: &'a str,
+        alg: &'static str,
+        kid: &'a str,
+    }
+    let header = JoseHeader {
+        typ,
+        alg: "HS256",
+        kid: key.kid(),
+    };
+    let message = format!("{}.{}", b64_json(&header)?, b64_json(claims)?);
     hs256_provider::install();
-    let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some(key.kid().to_owned());
-    header.typ = Some(typ.to_owned());
-    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key.bytes()))
-        .map_err(|_| ApiError::Internal)
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &EncodingKey::from_secret(key.bytes()),
+        Algorithm::HS256,
+    )
+    .map_err(|_| ApiError::Internal)?;
+    Ok(format!("{message}.{signature}"))
+}
+
+/// One JWS part: `value` as JSON, base64url without padding.
+fn b64_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
+    let json = serde_json::to_vec(value).map_err(|_| ApiError::Internal)?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 /// The claims every kind of token deskgate issues carries, read by [`issue`] and [`verify`].
@@ -215,26 +234,30 @@ pub fn verify_signature<T: DeserializeOwned>(
         return Err(TokenError::Malformed);
     }
     check_header(token, expected_kid, Some(expected_typ))?;
+    let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
     hs256_provider::install();
-    let mut validation = Validation::new(Algorithm::HS256);
+    let valid = jsonwebtoken::crypto::verify(
+        signature,
+        message.as_bytes(),
+        &DecodingKey::from_secret(key),
+        Algorithm::HS256,
+    )
+    .map_err(|e| match e.kind() {
+        ErrorKind::InvalidAlgorithm => TokenError::UnsupportedAlgorithm,
+        _ => TokenError::Malformed,
+    })?;
+    if !valid {
+        return Err(TokenError::BadSignature);
+    }
     // Times, audience and issuer are checked by the caller against its own `now`.
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<T>(token, &DecodingKey::from_secret(key), &validation)
-        .map(|data| data.claims)
-        .map_err(|e| match e.kind() {
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            ErrorKind::InvalidAlgorithm => TokenError::UnsupportedAlgorithm,
-            _ => TokenError::Malformed,
-        })
+    payload_claims(token)
 }
 
 /// The claims of a token that passes the header policy, **before** any signature check: only for
 /// choosing which key to verify it with (a caller JWT's `iss` names its service).
 pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenError> {
     let mut parts = token.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
+    let (Some(_), Some(_), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(TokenError::Malformed);
@@ -243,6 +266,12 @@ pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenErr
         return Err(TokenError::Malformed);
     }
     check_header(token, None, None)?;
+    payload_claims(token)
+}
+
+/// The JSON object in the token's payload part.
+fn payload_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenError> {
+    let payload = token.split('.').nth(1).unwrap_or_default();
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| TokenError::Malformed)?;
@@ -270,20 +299,35 @@ fn check_header(
     let json = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| TokenError::Malformed)?;
-    let header: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
-    if header.get("alg").and_then(|v| v.as_str()) != Some("HS256") {
+    /// The header members the policy reads. `crit`, `jku`, `jwk`, `x5u` and `x5c` ask the
+    /// verifier to fetch or trust keys, or to understand extensions: deskgate understands none
+    /// of them, so a token carrying one (even as `null`) is refused (RFC 7515 §4.1.11).
+    #[derive(serde::Deserialize)]
+    struct JoseHeader {
+        alg: Option<String>,
+        typ: Option<String>,
+        kid: Option<String>,
+        #[serde(default)]
+        crit: Present,
+        #[serde(default)]
+        jku: Present,
+        #[serde(default)]
+        jwk: Present,
+        #[serde(default)]
+        x5u: Present,
+        #[serde(default)]
+        x5c: Present,
+    }
+    let header: JoseHeader = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
+    if header.alg.as_deref() != Some("HS256") {
         return Err(TokenError::UnsupportedAlgorithm);
     }
-    if REFUSED_HEADERS.iter().any(|h| header.contains_key(*h)) {
+    let refused = [header.crit, header.jku, header.jwk, header.x5u, header.x5c];
+    if refused.iter().any(|h| h.0) {
         return Err(TokenError::RefusedHeader);
     }
     // RFC 7515 §4.1.9: typ compares case-insensitively; a plain JWT may leave it out.
-    let typ = match header.get("typ") {
-        None => None,
-        Some(t) => Some(t.as_str().ok_or(TokenError::Malformed)?),
-    };
-    match (expected_typ, typ) {
+    match (expected_typ, header.typ.as_deref()) {
         (Some(want), Some(t)) if !t.eq_ignore_ascii_case(want) => {
             return Err(TokenError::WrongType)
         }
@@ -291,11 +335,21 @@ fn check_header(
         _ => {}
     }
     if let Some(kid) = expected_kid {
-        if header.get("kid").and_then(|v| v.as_str()) != Some(kid) {
+        if header.kid.as_deref() != Some(kid) {
             return Err(TokenError::UnknownKey);
         }
     }
     Ok(())
+}
+
+/// Whether a header member is there at all, whatever its value (`null` included).
+#[derive(Debug, Default, Clone, Copy)]
+struct Present(bool);
+
+impl<'de> serde::Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Present(true))
+    }
 }
 
 /// The time rules every token kind shares: not issued in the future, not expired, and

@@ -220,6 +220,16 @@ mod tests {
                 TokenError::RefusedHeader,
             ),
             (
+                "crit null",
+                forge(&header_with(r#","crit":null"#), &good, k),
+                TokenError::RefusedHeader,
+            ),
+            (
+                "alg given twice",
+                forge(&header_with(r#","alg":"none""#), &good, k),
+                TokenError::Malformed,
+            ),
+            (
                 "jku",
                 forge(&header_with(r#","jku":"https://evil/k""#), &good, k),
                 TokenError::RefusedHeader,
