@@ -35,16 +35,10 @@ impl LaunchParams {
         let get = |name: &'static str| {
             query
                 .get(name)
-                .filter(|v| !v.trim().is_empty())
+                .filter(|v| !v.chars().all(char::is_whitespace))
                 .ok_or(MissingParam(name))
         };
-        let platform = url
-            .pathname()
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let platform = last_segment(&url.pathname()).to_owned();
         Ok(Self {
             api_key: get("apikey")?,
             agent_id: get("agent_id")?,
@@ -52,6 +46,18 @@ impl LaunchParams {
             platform,
         })
     }
+}
+
+/// The last segment of a path, ignoring trailing slashes: the platform of `/v2/widget/<platform>`.
+pub fn last_segment(path: &str) -> &str {
+    // Byte positions next to an ASCII `/` are char boundaries, so `get` always succeeds.
+    let end = path.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+    let trimmed = path.get(..end).unwrap_or_default();
+    let start = trimmed
+        .bytes()
+        .rposition(|b| b == b'/')
+        .map_or(0, |i| i + 1);
+    trimmed.get(start..).unwrap_or_default()
 }
 
 /// The same URL without its `apikey` parameter (for `history.replaceState`).

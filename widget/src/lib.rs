@@ -5,19 +5,46 @@
 //! only module that touches the DOM). `www/public/static/boot.js` exposes [`whoami`],
 //! [`get_integration_token`] and [`sign_out`] as `window.deskgate`.
 
+/// A small free-list allocator (under 1 KB of wasm) instead of the standard library's dlmalloc
+/// (7 KB): the widget allocates little, a few strings per call.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 pub mod api;
 pub mod launch;
+pub mod shapes;
 pub mod status;
 pub mod view;
 
+use core::future::Future;
+use core::pin::Pin;
+
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::status::Status;
 
+/// The future behind every promise the widget returns. One boxed type, so the future-to-promise
+/// machinery is compiled once rather than once per export.
+pub(crate) type Task = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+pub(crate) fn promise(task: Task) -> Promise {
+    wasm_bindgen_futures::future_to_promise(task)
+}
+
 /// Signs in from the page's URL and renders the outcome. Never rejects: every failure becomes a
 /// message on screen.
 #[wasm_bindgen]
-pub async fn start() {
+pub fn start() -> Promise {
+    promise(Box::pin(async {
+        sign_in_from_url().await;
+        Ok(JsValue::UNDEFINED)
+    }))
+}
+
+async fn sign_in_from_url() {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -35,7 +62,7 @@ pub async fn start() {
         Ok(params) => {
             view::render(&Status::SigningIn);
             match api::sign_in(&params).await {
-                Ok(signed_in) => Status::SignedIn(signed_in.user),
+                Ok(user) => Status::SignedIn(user),
                 Err(failure) => Status::Failed(failure),
             }
         }
@@ -43,32 +70,47 @@ pub async fn start() {
     view::render(&status);
 }
 
-/// `window.deskgate.whoami()`: the signed-in user, or `null`.
+/// `window.deskgate.whoami()`: the signed-in user `{id, name, role, account, platform}`, or
+/// `null`.
 #[wasm_bindgen]
-pub async fn whoami() -> Result<JsValue, JsValue> {
-    match api::current_session().await {
-        Ok(Some(info)) => Ok(serde_wasm_bindgen::to_value(&info.user)?),
-        Ok(None) => Ok(JsValue::NULL),
-        Err(failure) => Err(JsValue::from_str(failure.message())),
-    }
+pub fn whoami() -> Promise {
+    promise(Box::pin(async {
+        match api::current_session().await {
+            Ok(Some(user)) => Ok(user.to_js()),
+            Ok(None) => Ok(JsValue::NULL),
+            Err(failure) => Err(rejection(&failure)),
+        }
+    }))
 }
 
 /// `window.deskgate.getIntegrationToken(appId)`: `{token, expires_at}`, a 30-minute token bound
 /// to the signed-in agent and `appId`, for the app's backend to check with `GET /v1/users/me`.
 #[wasm_bindgen(js_name = getIntegrationToken)]
-pub async fn get_integration_token(app_id: String) -> Result<JsValue, JsValue> {
-    let token = api::integration_token(&app_id)
-        .await
-        .map_err(|failure| JsValue::from_str(failure.message()))?;
-    Ok(serde_wasm_bindgen::to_value(&token)?)
+pub fn get_integration_token(app_id: String) -> Promise {
+    promise(Box::pin(async move {
+        api::integration_token(&app_id)
+            .await
+            .map(|token| token.to_js())
+            .map_err(|failure| rejection(&failure))
+    }))
 }
 
 /// `window.deskgate.signOut()`: ends the session and shows the signed-out state.
 #[wasm_bindgen(js_name = signOut)]
-pub async fn sign_out() -> Result<(), JsValue> {
+pub fn sign_out() -> Promise {
+    promise(Box::pin(end_session()))
+}
+
+/// Signs out and shows the signed-out state; resolves to `undefined`.
+pub(crate) async fn end_session() -> Result<JsValue, JsValue> {
     api::sign_out()
         .await
-        .map_err(|failure| JsValue::from_str(failure.message()))?;
+        .map_err(|failure| rejection(&failure))?;
     view::render(&Status::SignedOut);
-    Ok(())
+    Ok(JsValue::UNDEFINED)
+}
+
+/// What a promise rejects with: the failure's sentence, a string.
+fn rejection(failure: &status::Failure) -> JsValue {
+    JsValue::from_str(failure.message())
 }

@@ -1,12 +1,14 @@
 //! What the widget can show, and the message for each failure.
 
+use crate::shapes::User;
+
 /// The widget's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// The sign-in request is under way.
     SigningIn,
     /// The agent is signed in.
-    SignedIn(wire::User),
+    SignedIn(User),
     /// The agent signed out.
     SignedOut,
     /// Sign-in failed.
@@ -38,7 +40,7 @@ impl Failure {
             (429, _) => Self::TooManyAttempts(retry_after),
             (403, Some("origin_not_allowed")) => Self::OriginNotAllowed,
             (_, Some(code)) => Self::Unexpected(code.to_owned()),
-            (status, None) => Self::Unexpected(format!("HTTP {status}")),
+            (status, None) => Self::Unexpected(http_status(status)),
         }
     }
 
@@ -79,4 +81,20 @@ impl Failure {
             Self::Unexpected(_) => "Sign-in failed unexpectedly. Reload, or contact support.",
         }
     }
+}
+
+/// `HTTP <status>`, written by hand: `format!` would bring `core::fmt`'s integer formatting into
+/// the wasm.
+fn http_status(status: u16) -> String {
+    let mut text = String::from("HTTP ");
+    let mut place = 10_000;
+    while place > 0 {
+        // Leading zeros are skipped; the units digit is always written.
+        if status >= place || place == 1 {
+            let digit = usize::from(status / place % 10);
+            text.push_str("0123456789".get(digit..=digit).unwrap_or_default());
+        }
+        place /= 10;
+    }
+    text
 }

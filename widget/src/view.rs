@@ -58,22 +58,27 @@ pub fn render_into(root: &Element, status: &Status) {
     show("#sign-out", signed_in);
     if let Status::SignedIn(user) = status {
         set_text(".agent-name", &user.name);
-        set_text(
-            ".agent-meta",
-            &format!("{} · {} · {}", user.id, user.role, user.platform),
-        );
+        let mut meta = user.id.clone();
+        for part in [&user.role, &user.platform] {
+            meta.push_str(" · ");
+            meta.push_str(part);
+        }
+        set_text(".agent-meta", &meta);
         set_text(".avatar", &initials(&user.name));
         wire_sign_out(root);
     }
 }
 
-/// Up to two initials of a display name, for the avatar.
+/// Up to two initials of a display name, for the avatar. The browser upper-cases them
+/// (`String.prototype.toUpperCase`, the same full Unicode mapping as `char::to_uppercase`), so
+/// the widget does not carry Unicode's case tables.
 pub fn initials(name: &str) -> String {
-    name.split_whitespace()
+    let first: String = name
+        .split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
+        .collect();
+    js_sys::JsString::from(first).to_upper_case().into()
 }
 
 fn wire_sign_out(root: &Element) {
@@ -85,9 +90,11 @@ fn wire_sign_out(root: &Element) {
     }
     let _ = button.set_attribute("data-wired", "");
     let on_click = Closure::<dyn FnMut()>::new(|| {
-        wasm_bindgen_futures::spawn_local(async {
-            let _ = crate::sign_out().await;
-        });
+        // A failed sign-out leaves the card as it is, and nothing is left rejected.
+        let _ = crate::promise(Box::pin(async {
+            let _ = crate::end_session().await;
+            Ok(JsValue::UNDEFINED)
+        }));
     });
     let _ = button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     // The button lives as long as the page; so does its handler.

@@ -1,0 +1,151 @@
+//! The JSON the widget sends and reads (the shapes of `wire`), checked field by field with
+//! `Reflect` on the value `JSON.parse` or `Response.json()` gave, so no serde is shipped to the
+//! browser. A reader answers `None` when a field it needs is missing or of the wrong type, as
+//! deserializing into the `wire` struct would have failed.
+
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::JsValue;
+
+use crate::launch::LaunchParams;
+
+/// The agent a session belongs to (`wire::User`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The agent id given by the desktop.
+    pub id: String,
+    /// The display name given by the desktop.
+    pub name: String,
+    /// `agent` for every API-key session.
+    pub role: String,
+    /// The account the session belongs to.
+    pub account: String,
+    /// The desktop platform.
+    pub platform: String,
+}
+
+/// An integration token for one app (`wire::IntegrationToken`, SPEC §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationToken {
+    /// The token, for the app's backend to check with `GET /v1/users/me`.
+    pub token: String,
+    /// When it expires (unix seconds).
+    pub expires_at: u64,
+}
+
+impl User {
+    /// Reads a `wire::User` object.
+    pub fn read(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            id: string(value, "id")?,
+            name: string(value, "name")?,
+            role: string(value, "role")?,
+            account: string(value, "account")?,
+            platform: string(value, "platform")?,
+        })
+    }
+
+    /// A plain object `{id, name, role, account, platform}`.
+    pub fn to_js(&self) -> JsValue {
+        object(&[
+            ("id", &self.id),
+            ("name", &self.name),
+            ("role", &self.role),
+            ("account", &self.account),
+            ("platform", &self.platform),
+        ])
+        .into()
+    }
+}
+
+impl IntegrationToken {
+    /// Reads a `wire::IntegrationToken` object.
+    pub fn read(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            token: string(value, "token")?,
+            expires_at: unix_seconds(value, "expires_at")?,
+        })
+    }
+
+    /// A plain object `{token, expires_at}`, `expires_at` a number.
+    pub fn to_js(&self) -> JsValue {
+        let token = object(&[("token", &self.token)]);
+        // A safe integer, so exact as an f64.
+        set(
+            &token,
+            "expires_at",
+            &JsValue::from_f64(self.expires_at as f64),
+        );
+        token.into()
+    }
+}
+
+/// The user of a sign-in answer (`wire::SignedIn`: `user`, `expires_at`, `access_token`,
+/// `token_type`).
+pub fn signed_in(value: &JsValue) -> Option<User> {
+    unix_seconds(value, "expires_at")?;
+    string(value, "access_token")?;
+    string(value, "token_type")?;
+    User::read(&field(value, "user")?)
+}
+
+/// The user of a session answer (`wire::SessionInfo`: `user`, `expires_at`).
+pub fn session(value: &JsValue) -> Option<User> {
+    unix_seconds(value, "expires_at")?;
+    User::read(&field(value, "user")?)
+}
+
+/// The `error` code of an error body (`wire::ErrorBody`: `error`, `error_description`).
+pub fn error_code(value: &JsValue) -> Option<String> {
+    string(value, "error_description")?;
+    string(value, "error")
+}
+
+/// The body of `POST /apis/admin/session/api-key/` (`wire::ApiKeySignIn`), as JSON.
+pub fn sign_in_body(params: &LaunchParams) -> Option<String> {
+    stringify(&object(&[
+        ("api_key", &params.api_key),
+        ("agent_id", &params.agent_id),
+        ("agent_name", &params.agent_name),
+        ("platform", &params.platform),
+    ]))
+}
+
+/// The body of `POST /apis/admin/session/integration-token`, as JSON.
+pub fn integration_token_body(app_id: &str) -> Option<String> {
+    stringify(&object(&[("app_id", app_id)]))
+}
+
+/// A plain object with these string fields, in this order.
+pub fn object(fields: &[(&str, &str)]) -> Object {
+    let object = Object::new();
+    for (name, value) in fields {
+        set(&object, name, &JsValue::from_str(value));
+    }
+    object
+}
+
+/// `object[name] = value` (cannot fail on a plain object).
+pub fn set(object: &Object, name: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(name), value);
+}
+
+fn stringify(value: &Object) -> Option<String> {
+    JSON::stringify(value).ok()?.as_string()
+}
+
+/// `value[name]`; `None` when `value` is not an object (`Reflect.get` throws then).
+fn field(value: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(value, &JsValue::from_str(name)).ok()
+}
+
+fn string(value: &JsValue, name: &str) -> Option<String> {
+    field(value, name)?.as_string()
+}
+
+/// A `u64` field: a non-negative integer JavaScript holds exactly.
+fn unix_seconds(value: &JsValue, name: &str) -> Option<u64> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    let n = field(value, name)?.as_f64()?;
+    // NaN is in no range. In this one the cast is exact for integers and truncates the rest.
+    ((0.0..=MAX_SAFE_INTEGER).contains(&n) && (n as u64) as f64 == n).then_some(n as u64)
+}
