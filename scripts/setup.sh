@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what deskgate needs on a Debian machine with rustup and Node 20. Idempotent: every
 # step checks first, so a second run takes seconds. `--browser` also installs what the test
-# tiers need: Chromium and its driver, and Python's requests-oauthlib. Only package registries
-# are used: nothing downloads from GitHub.
+# tiers need: Chromium and its driver, and Python's requests-oauthlib; `--bench` adds wrk (the
+# load generator) to those. Only package registries are used: nothing downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE="${1:-}"
+BROWSER=$([ "$MODE" = --browser ] || [ "$MODE" = --bench ] && echo yes || true)
 WORKER_BUILD_VERSION=0.8.7
 WASM_PACK_VERSION=0.14.0
 # The CLI must equal the wasm-bindgen crate in Cargo.lock exactly.
@@ -33,16 +35,22 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # A real OAuth2 client library for the HTTP tier (tests/support/oauth_client.py).
-if [ "${1:-}" = "--browser" ] && ! python3 -c 'import requests_oauthlib' 2>/dev/null; then
+if [ -n "$BROWSER" ] && ! python3 -c 'import requests_oauthlib' 2>/dev/null; then
   say "installing requests-oauthlib (the OAuth2 client the tests use)"
   python3 -m pip install --quiet --disable-pip-version-check requests-oauthlib==2.0.0
 fi
 
-if [ "${1:-}" = "--browser" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
-  say "installing Chromium and chromedriver from Debian"
+apt_install() { # package...
+  say "installing $* from Debian"
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+if [ -n "$BROWSER" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+  apt_install chromium chromium-driver
+fi
+if [ "$MODE" = --bench ] && ! command -v wrk >/dev/null; then
+  apt_install wrk
 fi
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false

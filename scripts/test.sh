@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh --browser
 
 say "lint"
-for js in www/public/static/boot.js www/public/desktop/*.js www/public/admin/*.js scripts/*.mjs tests/*/*.mjs; do
+for js in www/public/static/boot.js www/public/desktop/*.js www/public/admin/*.js scripts/*.mjs tests/*/*.mjs bench/*.mjs bench/*/*.mjs bench/plain-widget/*.js; do
   node --check "$js"
 done
 cargo fmt --all --check

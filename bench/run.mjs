@@ -1,0 +1,163 @@
+// The benchmark: one run, one table. deskgate's Rust worker against a hand-written JavaScript
+// Worker using `jose` (bench/reference/) and a JS "hello" Worker (the runtime's floor), all on
+// workerd without wrangler dev's proxy; then sizes, start-up CPU and the widget's time to
+// signed-in against a plain-JS page. Budgets are checked and printed as `over budget: …` lines;
+// they never fail the run. Run it with scripts/bench.sh (which builds first).
+//
+// BENCH_SECONDS (5), BENCH_CONNECTIONS (10) and BENCH_BROWSER_RUNS (7) tune the cost.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { runWrk } from './support/load.mjs';
+import { median, sizeOf, startupMs, timeToSignedIn } from './support/measure.mjs';
+import { checkScenarios, deskgateFixtures, referenceFixtures, scenarios } from './support/scenarios.mjs';
+import { OUTPUT, REPO, SECRETS, cpuSeconds, startDeskgate, startScript } from './support/workers.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const BROWSER_RUNS = Number(process.env.BENCH_BROWSER_RUNS ?? 7);
+const KB = 1024;
+const BUDGET = {
+  workerGzip: 150 * KB, // the worker bundle (wasm + JS glue), gzip
+  widgetGzip: 30 * KB, // the widget's wasm + JS glue, gzip
+  throughput: 1.0, // ≥ × the jose reference's requests/s, every endpoint
+  p99: 1.2, // ≤ × the jose reference's p99, every endpoint
+  widgetTime: 1.5, // ≤ × the plain-JS page's time to signed-in
+  cpuMs: 10, // Cloudflare's free-plan CPU limit per request
+};
+
+const started = Date.now();
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+rmSync(OUTPUT, { recursive: true, force: true });
+mkdirSync(OUTPUT, { recursive: true });
+
+// The reference is bundled the way wrangler would deploy it (esbuild, jose inlined).
+const reference = join(OUTPUT, 'reference', 'jose_worker.js');
+esbuild(join(REPO, 'bench', 'reference', 'jose_worker.mjs'), reference);
+const vars = { BASE_DOMAIN: 'localhost', SESSION_TTL_SECONDS: '28800', JWT_TTL_SECONDS: '3600', SIGNIN_MAX_FAILURES: '10', SIGNIN_FAILURE_WINDOW_SECONDS: '600' };
+
+// ---- load: every endpoint on each Worker, one Worker at a time ----
+const load = {};
+async function loadPhase(worker, list) {
+  try {
+    await checkScenarios(worker, list);
+    for (const s of list) {
+      log(`${worker.name}: ${s.id}`);
+      runWrk(worker, s, { seconds: 1, connections: CONNECTIONS }); // warm-up: JIT, SQLite pages
+      const cpuBefore = cpuSeconds(worker.pid);
+      const result = runWrk(worker, s, { seconds: SECONDS, connections: CONNECTIONS });
+      result.cpuMs = ((cpuSeconds(worker.pid) - cpuBefore) * 1000) / result.requests;
+      (load[s.id] ??= { label: s.label })[worker.name] = result;
+    }
+  } finally {
+    await worker.dispose();
+  }
+}
+
+const deskgate = await startDeskgate('deskgate');
+await loadPhase(deskgate, scenarios(await deskgateFixtures(deskgate)));
+const jose = await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars });
+await loadPhase(jose, scenarios(await referenceFixtures(jose)));
+const hello = await startScript('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs'));
+await loadPhase(hello, [{ id: 'hello', label: 'GET / (JS hello Worker: the floor)', status: 200, method: 'GET', path: '/' }]);
+
+// ---- start-up CPU, sizes ----
+log('start-up and sizes');
+const startup = {
+  deskgate: startupMs('deskgate', join(REPO, 'edge')),
+  jose: startupMs('jose', wranglerProject('jose', reference)),
+  hello: startupMs('hello', wranglerProject('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs'))),
+};
+const build = join(REPO, 'edge', 'build');
+const pkg = join(REPO, 'www', 'public', 'static', 'pkg');
+const sizes = {
+  worker: sizeOf([join(build, 'index_bg.wasm'), join(build, 'index.js'), join(build, 'worker', 'shim.mjs')]),
+  workerWasm: sizeOf([join(build, 'index_bg.wasm')]),
+  jose: sizeOf([reference]),
+  widget: sizeOf([join(pkg, 'widget_bg.wasm'), join(pkg, 'widget.js')]),
+  widgetWasm: sizeOf([join(pkg, 'widget_bg.wasm')]),
+};
+
+// ---- the widget in headless Chromium, against the plain-JS page, served by the same worker ----
+log('widget time to signed-in');
+const assets = join(OUTPUT, 'assets');
+cpSync(join(REPO, 'www', 'public'), assets, { recursive: true });
+cpSync(join(REPO, 'bench', 'plain-widget'), join(assets, 'bench'), { recursive: true });
+const served = await startDeskgate('browser', { assetsDirectory: assets });
+const launch = `apikey=${encodeURIComponent(SECRETS.acme_integration_api_key)}&agent_id=agent-7&agent_name=Ada%20Agent`;
+let widget;
+try {
+  widget = await timeToSignedIn(served, [
+    ['wasm widget', `/v2/widget/genesys?${launch}`],
+    // The asset server drops `.html` with a redirect; ask for the final URL so no page pays for one.
+    ['plain JS page', `/bench/plain-widget?${launch}&platform=genesys`],
+  ], BROWSER_RUNS);
+} finally {
+  await served.dispose();
+}
+
+// ---- the table ----
+const f0 = (n) => n.toFixed(0);
+const f1 = (n) => n.toFixed(1);
+const f2 = (n) => n.toFixed(2);
+const kb = ({ raw, gzip }) => `${f1(raw / KB)} KB / ${f1(gzip / KB)} KB gzip`;
+const over = [];
+const lines = [];
+lines.push(`deskgate benchmark — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}`);
+lines.push(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s per endpoint against workerd (Miniflare's socket, no wrangler dev proxy); CPU = workerd process CPU / requests (upper bound: includes HTTP and local SQLite)`);
+lines.push('');
+lines.push('| endpoint | deskgate req/s | jose req/s | ratio | deskgate p50 / p99 ms | jose p50 / p99 ms | p99 ratio | CPU ms/req deskgate / jose |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const [id, row] of Object.entries(load)) {
+  if (id === 'hello') continue;
+  const ours = row.deskgate;
+  const ref = row.jose;
+  const ratio = ours.rps / ref.rps;
+  const p99 = ours.p99 / ref.p99;
+  lines.push(`| ${row.label} | ${f0(ours.rps)} | ${f0(ref.rps)} | ${f2(ratio)} | ${f2(ours.p50)} / ${f2(ours.p99)} | ${f2(ref.p50)} / ${f2(ref.p99)} | ${f2(p99)} | ${f2(ours.cpuMs)} / ${f2(ref.cpuMs)} |`);
+  if (ours.bad || ref.bad) over.push(`errors under load on ${row.label}: deskgate ${ours.bad}, jose ${ref.bad} non-2xx/3xx or socket errors`);
+  if (ratio < BUDGET.throughput) over.push(`throughput of ${row.label}: ${f2(ratio)} × jose (budget ≥ ${f2(BUDGET.throughput)} ×)`);
+  if (p99 > BUDGET.p99) over.push(`p99 of ${row.label}: ${f2(p99)} × jose (budget ≤ ${f2(BUDGET.p99)} ×)`);
+  if (ours.cpuMs > BUDGET.cpuMs) over.push(`CPU per request of ${row.label}: ${f2(ours.cpuMs)} ms (budget ≤ ${BUDGET.cpuMs} ms)`);
+}
+const floor = load.hello.hello;
+lines.push(`| ${load.hello.label} | ${f0(floor.rps)} | | | ${f2(floor.p50)} / ${f2(floor.p99)} | | | ${f2(floor.cpuMs)} |`);
+lines.push('');
+const t = Object.fromEntries(Object.entries(widget).map(([label, r]) => [label, median(r.times)]));
+const widgetRatio = t['wasm widget'] / t['plain JS page'];
+lines.push('| measure | deskgate | reference | ratio |');
+lines.push('|---|---:|---:|---:|');
+lines.push(`| start-up CPU (wrangler check startup, ms) | ${f1(startup.deskgate)} | jose ${f1(startup.jose)}, hello ${f1(startup.hello)} | |`);
+lines.push(`| worker bundle (wasm + JS glue) | ${kb(sizes.worker)} | jose bundle ${kb(sizes.jose)} | |`);
+lines.push(`| — of which wasm | ${kb(sizes.workerWasm)} | | |`);
+lines.push(`| widget wasm + JS glue | ${kb(sizes.widget)} (wasm ${kb(sizes.widgetWasm)}) | | |`);
+lines.push(`| widget page total transfer (${widget['wasm widget'].transfer.files.length} files) | ${kb(widget['wasm widget'].transfer)} | plain page ${kb(widget['plain JS page'].transfer)} | |`);
+lines.push(`| widget time to signed-in, median of ${BROWSER_RUNS} (ms) | ${f1(t['wasm widget'])} | plain JS ${f1(t['plain JS page'])} | ${f2(widgetRatio)} |`);
+if (sizes.worker.gzip > BUDGET.workerGzip) over.push(`worker bundle: ${f1(sizes.worker.gzip / KB)} KB gzip (budget ≤ ${BUDGET.workerGzip / KB} KB)`);
+if (sizes.widget.gzip > BUDGET.widgetGzip) over.push(`widget wasm + JS glue: ${f1(sizes.widget.gzip / KB)} KB gzip (budget ≤ ${BUDGET.widgetGzip / KB} KB)`);
+if (widgetRatio > BUDGET.widgetTime) over.push(`widget time to signed-in: ${f2(widgetRatio)} × the plain-JS page (budget ≤ ${f2(BUDGET.widgetTime)} ×)`);
+lines.push('');
+lines.push(...(over.length ? over.map((o) => `over budget: ${o}`) : ['every budget met']));
+lines.push(`(${f0((Date.now() - started) / 1000)} s)`);
+
+const table = lines.join('\n');
+console.log(table);
+writeFileSync(join(OUTPUT, 'results.md'), `${table}\n`);
+writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify({ load, startup, sizes, widget, over }, null, 2));
+
+function esbuild(entry, outfile) {
+  const run = spawnSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
+    entry, '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main',
+    '--conditions=workerd,worker,browser', `--outfile=${outfile}`, '--log-level=warning',
+  ], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`esbuild failed: ${run.stderr}`);
+}
+
+/** A folder with a wrangler.toml for a plain JS Worker (`wrangler check startup` wants one). */
+function wranglerProject(name, main) {
+  const dir = join(OUTPUT, `startup-${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'wrangler.toml'), `name = "${name}"\nmain = "${main}"\ncompatibility_date = "2025-09-01"\n`);
+  return dir;
+}

@@ -1,0 +1,107 @@
+// Starts a Worker on workerd through Miniflare's own HTTP socket: no `wrangler dev` proxy in front
+// (that proxy caps even a hello-world Worker at a few hundred requests/s here), so the load
+// generator measures the Worker and the runtime. One Worker at a time, so they never share a core.
+import { readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const OUTPUT = join(REPO, 'bench', 'output');
+
+/** The demo secrets (edge/.dev.vars.example), by name: both Workers run with the same ones. */
+export const SECRETS = Object.fromEntries(
+  readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+/**
+ * deskgate's worker as wrangler.toml describes it (vars, D1), migrations applied. Static assets
+ * only when `assetsDirectory` is given: locally they go through Miniflare's JS asset router on
+ * every request (about 1 ms of CPU each here), which on Cloudflare runs outside the Worker, so the
+ * load runs leave it out and only the browser run serves pages.
+ */
+export async function startDeskgate(name, { assetsDirectory } = {}) {
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(join(REPO, 'edge', 'wrangler.toml'));
+  const vars = Object.fromEntries(Object.entries(workerOptions.bindings).filter(([k]) => /^[A-Z_]+$/.test(k)));
+  const options = {
+    ...workerOptions,
+    name: 'deskgate',
+    modules: true,
+    scriptPath: main,
+    modulesRules: [...workerOptions.modulesRules, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
+    bindings: { ...vars, ...SECRETS },
+    assets: assetsDirectory ? { ...workerOptions.assets, directory: assetsDirectory } : undefined,
+  };
+  const worker = await start(name, options);
+  const db = await worker.mf.getD1Database('DB');
+  const migrations = join(REPO, 'edge', 'migrations');
+  for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
+    await execSql(db, readFileSync(join(migrations, file), 'utf8'));
+  }
+  return { ...worker, vars };
+}
+
+/** A plain JavaScript Worker (an esbuild bundle) with the same vars, secrets and a D1 database. */
+export async function startScript(name, scriptPath, { schema, vars = {} } = {}) {
+  const worker = await start(name, {
+    name,
+    modules: true,
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
+    compatibilityDate: '2025-09-01',
+    d1Databases: ['DB'],
+    bindings: { ...vars, ...SECRETS },
+  });
+  if (schema) await execSql(await worker.mf.getD1Database('DB'), readFileSync(schema, 'utf8'));
+  return worker;
+}
+
+async function start(name, options) {
+  const persist = join(OUTPUT, 'state', name);
+  rmSync(persist, { recursive: true, force: true });
+  mkdirSync(persist, { recursive: true });
+  const before = workerdPids();
+  const mf = new Miniflare({ ...options, host: '127.0.0.1', port: 0, d1Persist: persist, log: undefined });
+  const url = await mf.ready;
+  const pid = workerdPids().find((p) => !before.includes(p));
+  return { name, mf, url: url.origin, port: Number(url.port), pid, dispose: () => mf.dispose() };
+}
+
+/** Runs a file of SQL statements one at a time (`--` comments dropped; no `;` or `--` in literals). */
+async function execSql(db, sql) {
+  const statements = sql
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, ''))
+    .join('\n')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const statement of statements) await db.prepare(statement).run();
+}
+
+/** workerd processes that are children of this process. */
+function workerdPids() {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === process.pid && stat.includes('(workerd)');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), in clock ticks of 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
