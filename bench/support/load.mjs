@@ -18,6 +18,13 @@ export function runWrk(worker, scenario, { seconds, connections }) {
     `wrk.method = ${lua(scenario.method)}`,
     ...(scenario.body ? [`wrk.body = ${lua(scenario.body)}`] : []),
     ...Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`),
+    // Count every status that is not the expected one (per thread), and print them when done.
+    `expected = ${Number(scenario.status)}`,
+    'unexpected = {}',
+    'local threads = {}',
+    'function setup(thread) table.insert(threads, thread) end',
+    'function response(status) if status ~= expected then unexpected[status] = (unexpected[status] or 0) + 1 end end',
+    'function done() for _, t in ipairs(threads) do for s, n in pairs(t:get("unexpected")) do io.write("unexpected status ", s, ": ", n, "\\n") end end end',
     '',
   ].join('\n'));
   const run = spawnSync('wrk', [
@@ -38,7 +45,8 @@ export function parseWrk(out) {
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
   const bad = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0)
     + Number(out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
-  return { rps, p50: percentile(50), p99: percentile(99), requests, bad };
+  const statuses = [...out.matchAll(/^unexpected status (\d+): (\d+)$/gm)].map((m) => `${m[2]}× ${m[1]}`);
+  return { rps, p50: percentile(50), p99: percentile(99), requests, bad, statuses };
 }
 
 const lua = (s) => JSON.stringify(String(s)); // a JSON string literal is a valid Lua string literal here

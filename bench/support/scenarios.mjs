@@ -10,7 +10,7 @@ const AGENT = { agent_id: 'agent-7', agent_name: 'Ada Agent', platform: 'genesys
 export function call(worker, method, path, { headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = request({
-      host: '127.0.0.1', port: worker.port, method, path,
+      host: '127.0.0.1', port: worker.port, method, path, agent: false,
       headers: { Host: `acme.localhost:${worker.port}`, ...headers },
     }, (res) => {
       const chunks = [];

@@ -1,7 +1,7 @@
 // Starts a Worker on workerd through Miniflare's own HTTP socket: no `wrangler dev` proxy in front
 // (that proxy caps even a hello-world Worker at a few hundred requests/s here), so the load
 // generator measures the Worker and the runtime. One Worker at a time, so they never share a core.
-import { readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
@@ -23,7 +23,7 @@ export const SECRETS = Object.fromEntries(
  * every request (about 1 ms of CPU each here), which on Cloudflare runs outside the Worker, so the
  * load runs leave it out and only the browser run serves pages.
  */
-export async function startDeskgate(name, { assetsDirectory } = {}) {
+export async function startDeskgate(name, { assetsDirectory, inspectorPort } = {}) {
   const { workerOptions, main } = unstable_getMiniflareWorkerOptions(join(REPO, 'edge', 'wrangler.toml'));
   const vars = Object.fromEntries(Object.entries(workerOptions.bindings).filter(([k]) => /^[A-Z_]+$/.test(k)));
   const options = {
@@ -34,6 +34,7 @@ export async function startDeskgate(name, { assetsDirectory } = {}) {
     modulesRules: [...workerOptions.modulesRules, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
     bindings: { ...vars, ...SECRETS },
     assets: assetsDirectory ? { ...workerOptions.assets, directory: assetsDirectory } : undefined,
+    ...(inspectorPort ? { inspectorPort } : {}),
   };
   const worker = await start(name, options);
   const db = await worker.mf.getD1Database('DB');
@@ -59,12 +60,11 @@ export async function startScript(name, scriptPath, { schema, vars = {} } = {}) 
   return worker;
 }
 
+// D1 is kept in memory: on disk, SQLite's fsyncs put stalls of hundreds of milliseconds into
+// the latency tail of whichever Worker happens to be running, which says nothing about either.
 async function start(name, options) {
-  const persist = join(OUTPUT, 'state', name);
-  rmSync(persist, { recursive: true, force: true });
-  mkdirSync(persist, { recursive: true });
   const before = workerdPids();
-  const mf = new Miniflare({ ...options, host: '127.0.0.1', port: 0, d1Persist: persist, log: undefined });
+  const mf = new Miniflare({ ...options, host: '127.0.0.1', port: 0, d1Persist: false });
   const url = await mf.ready;
   const pid = workerdPids().find((p) => !before.includes(p));
   return { name, mf, url: url.origin, port: Number(url.port), pid, dispose: () => mf.dispose() };

@@ -1,7 +1,7 @@
-//! The JSON shapes of deskgate's HTTP API (SPEC §1), shared by `edge` and `widget`.
+//! The JSON shapes of deskgate's HTTP API (SPEC §1), as the worker writes and reads them.
 //!
-//! Only serde lives here, so the widget can speak the API without pulling JWT or HMAC code into
-//! the browser bundle.
+//! Only serde lives here. The widget does not use it: it reads the few fields it needs with
+//! `js_sys` (`widget/src/shapes.rs`), which keeps serde out of the browser bundle.
 
 use serde::{Deserialize, Serialize};
 
