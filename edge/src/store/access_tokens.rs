@@ -5,8 +5,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::seconds;
-use crate::http::internal;
+use super::{first, run, seconds, statement};
 
 /// A token about to be handed out.
 #[derive(Debug, Clone)]
@@ -33,24 +32,24 @@ pub async fn insert(
     account: &Account,
     t: &NewAccessToken<'_>,
 ) -> Result<(), ApiError> {
-    db.prepare(
-        "INSERT INTO access_tokens (jti, account, service_id, credential_id, scope, testing, issued_at, expires_at)
+    run(
+        db,
+        "INSERT INTO access_tokens
+           (jti, account, service_id, credential_id, scope, testing, issued_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            t.jti.into(),
+            account.as_str().into(),
+            t.service_id.into(),
+            t.credential_id
+                .map_or(wasm_bindgen::JsValue::NULL, Into::into),
+            t.scope.into(),
+            u32::from(t.testing).into(),
+            seconds(t.issued_at),
+            seconds(t.expires_at),
+        ],
     )
-    .bind(&[
-        t.jti.into(),
-        account.as_str().into(),
-        t.service_id.into(),
-        t.credential_id.map_or(wasm_bindgen::JsValue::NULL, Into::into),
-        t.scope.into(),
-        u32::from(t.testing).into(),
-        seconds(t.issued_at),
-        seconds(t.expires_at),
-    ])
-    .map_err(internal)?
-    .run()
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -65,13 +64,12 @@ pub async fn is_live(
     struct Row {
         revoked_at: Option<f64>,
     }
-    let row: Option<Row> = db
-        .prepare("SELECT revoked_at FROM access_tokens WHERE jti = ?1 AND account = ?2 AND service_id = ?3")
-        .bind(&[jti.into(), account.as_str().into(), service_id.into()])
-        .map_err(internal)?
-        .first(None)
-        .await
-        .map_err(internal)?;
+    let row: Option<Row> = first(
+        db,
+        "SELECT revoked_at FROM access_tokens WHERE jti = ?1 AND account = ?2 AND service_id = ?3",
+        &[jti.into(), account.as_str().into(), service_id.into()],
+    )
+    .await?;
     Ok(row.is_some_and(|r| r.revoked_at.is_none()))
 }
 
@@ -84,20 +82,18 @@ pub async fn revoke(
     jti: &str,
     now: u64,
 ) -> Result<(), ApiError> {
-    db.prepare(
+    run(
+        db,
         "UPDATE access_tokens SET revoked_at = ?4
          WHERE jti = ?1 AND account = ?2 AND service_id = ?3 AND revoked_at IS NULL",
+        &[
+            jti.into(),
+            account.as_str().into(),
+            service_id.into(),
+            seconds(now),
+        ],
     )
-    .bind(&[
-        jti.into(),
-        account.as_str().into(),
-        service_id.into(),
-        seconds(now),
-    ])
-    .map_err(internal)?
-    .run()
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -110,15 +106,15 @@ pub fn revoke_by_credential(
     now: u64,
     (service_id, version): (&str, u64),
 ) -> Result<D1PreparedStatement, ApiError> {
-    db.prepare(
+    statement(
+        db,
         "UPDATE access_tokens SET revoked_at = ?2 WHERE credential_id = ?1 AND revoked_at IS NULL
          AND (SELECT version FROM services WHERE id = ?3) = ?4",
+        &[
+            credential_id.into(),
+            seconds(now),
+            service_id.into(),
+            seconds(version),
+        ],
     )
-    .bind(&[
-        credential_id.into(),
-        seconds(now),
-        service_id.into(),
-        seconds(version),
-    ])
-    .map_err(internal)
 }

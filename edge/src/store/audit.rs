@@ -4,8 +4,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::seconds;
-use crate::http::internal;
+use super::{all, seconds, statement};
 
 /// One change, before it is written.
 #[derive(Debug, Clone)]
@@ -39,22 +38,21 @@ pub fn insert(
         entry.target.into(),
         entry.ip.into(),
     ];
-    let stmt = match guard {
-        None => db
-            .prepare(
-                "INSERT INTO audit_log (account, at, actor, action, target, ip)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .bind(&values),
-        Some((service_id, version)) => db
-            .prepare(
-                "INSERT INTO audit_log (account, at, actor, action, target, ip)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6
-                 WHERE (SELECT version FROM services WHERE id = ?7) = ?8",
-            )
-            .bind(&[&values[..], &[service_id.into(), seconds(version)]].concat()),
-    };
-    stmt.map_err(internal)
+    match guard {
+        None => statement(
+            db,
+            "INSERT INTO audit_log (account, at, actor, action, target, ip)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &values,
+        ),
+        Some((service_id, version)) => statement(
+            db,
+            "INSERT INTO audit_log (account, at, actor, action, target, ip)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6
+             WHERE (SELECT version FROM services WHERE id = ?7) = ?8",
+            &[&values[..], &[service_id.into(), seconds(version)]].concat(),
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -72,18 +70,13 @@ pub async fn newest(
     account: &Account,
     limit: u32,
 ) -> Result<Vec<wire::AuditEntry>, ApiError> {
-    let rows: Vec<Row> = db
-        .prepare(
-            "SELECT at, actor, action, target, ip FROM audit_log
+    let rows: Vec<Row> = all(
+        db,
+        "SELECT at, actor, action, target, ip FROM audit_log
              WHERE account = ?1 ORDER BY id DESC LIMIT ?2",
-        )
-        .bind(&[account.as_str().into(), limit.into()])
-        .map_err(internal)?
-        .all()
-        .await
-        .map_err(internal)?
-        .results()
-        .map_err(internal)?;
+        &[account.as_str().into(), limit.into()],
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| wire::AuditEntry {

@@ -11,7 +11,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{access_tokens, audit, seconds};
+use super::{access_tokens, all, audit, first, seconds, statement};
 use crate::http::internal;
 
 /// A credential as the admin API reads it (never its hash or salt).
@@ -133,17 +133,13 @@ pub async fn list(
     account: &Account,
     service_id: &str,
 ) -> Result<Vec<CredentialRow>, ApiError> {
-    db.prepare(
+    all(
+        db,
         "SELECT id, kind, status, masked, created_at FROM credentials
          WHERE account = ?1 AND service_id = ?2 ORDER BY created_at, id",
+        &[account.as_str().into(), service_id.into()],
     )
-    .bind(&[account.as_str().into(), service_id.into()])
-    .map_err(internal)?
-    .all()
     .await
-    .map_err(internal)?
-    .results()
-    .map_err(internal)
 }
 
 /// The statement inserting `c`, guarded by the service's version when `guard` is given.
@@ -163,22 +159,21 @@ pub fn insert(
         c.masked.as_str().into(),
         seconds(c.created_at),
     ];
-    let stmt = match guard {
-        None => db
-            .prepare(
-                "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7)",
-            )
-            .bind(&values),
-        Some(version) => db
-            .prepare(
-                "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
-                 SELECT ?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7
-                 WHERE (SELECT version FROM services WHERE id = ?2) = ?8",
-            )
-            .bind(&[&values[..], &[seconds(version)]].concat()),
-    };
-    stmt.map_err(internal)
+    match guard {
+        None => statement(
+            db,
+            "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
+             VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7)",
+            &values,
+        ),
+        Some(version) => statement(
+            db,
+            "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
+             SELECT ?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7
+             WHERE (SELECT version FROM services WHERE id = ?2) = ?8",
+            &[&values[..], &[seconds(version)]].concat(),
+        ),
+    }
 }
 
 /// Writes `write` and its audit entry if, and only if, service `service_id` is still at
@@ -197,44 +192,44 @@ pub async fn apply(
     let head = [service_id.into(), service_id.into(), seconds(version)];
     let change = match write {
         Write::Insert(c) => insert(db, account, service_id, c, Some(version))?,
-        Write::SetStatus(id, status) => db
-            .prepare(format!(
+        Write::SetStatus(id, status) => statement(
+            db,
+            &format!(
                 "UPDATE credentials SET status = ?4 WHERE id = ?5 AND service_id = ?1 AND {GUARD}"
-            ))
-            .bind(&[&head[..], &[status.as_str().into(), id.as_str().into()]].concat())
-            .map_err(internal)?,
+            ),
+            &[&head[..], &[status.as_str().into(), id.as_str().into()]].concat(),
+        )?,
         Write::SetSecret {
             id,
             secret_ref,
             masked,
-        } => db
-            .prepare(format!(
+        } => statement(
+            db,
+            &format!(
                 "UPDATE credentials SET secret_ref = ?4, masked = ?5
                  WHERE id = ?6 AND service_id = ?1 AND {GUARD}"
-            ))
-            .bind(
+            ),
+            &[
+                &head[..],
                 &[
-                    &head[..],
-                    &[
-                        secret_ref.as_str().into(),
-                        masked.as_str().into(),
-                        id.as_str().into(),
-                    ],
-                ]
-                .concat(),
-            )
-            .map_err(internal)?,
-        Write::Delete(id) => db
-            .prepare(format!(
-                "DELETE FROM credentials WHERE id = ?4 AND service_id = ?1 AND {GUARD}"
-            ))
-            .bind(&[&head[..], &[id.as_str().into()]].concat())
-            .map_err(internal)?,
+                    secret_ref.as_str().into(),
+                    masked.as_str().into(),
+                    id.as_str().into(),
+                ],
+            ]
+            .concat(),
+        )?,
+        Write::Delete(id) => statement(
+            db,
+            &format!("DELETE FROM credentials WHERE id = ?4 AND service_id = ?1 AND {GUARD}"),
+            &[&head[..], &[id.as_str().into()]].concat(),
+        )?,
     };
-    let bump = db
-        .prepare("UPDATE services SET version = version + 1 WHERE id = ?1 AND version = ?2")
-        .bind(&[service_id.into(), seconds(version)])
-        .map_err(internal)?;
+    let bump = statement(
+        db,
+        "UPDATE services SET version = version + 1 WHERE id = ?1 AND version = ?2",
+        &[service_id.into(), seconds(version)],
+    )?;
     let mut batch = vec![
         change,
         audit::insert(db, entry, Some((service_id, version)))?,
@@ -274,16 +269,13 @@ pub async fn by_service_key_hash(
         id: String,
         status: String,
     }
-    let row: Option<Row> = db
-        .prepare(
-            "SELECT service_id, id, status FROM credentials
+    let row: Option<Row> = first(
+        db,
+        "SELECT service_id, id, status FROM credentials
              WHERE secret_ref = ?1 AND kind = 'service_key' AND account = ?2",
-        )
-        .bind(&[hash.into(), account.as_str().into()])
-        .map_err(internal)?
-        .first(None)
-        .await
-        .map_err(internal)?;
+        &[hash.into(), account.as_str().into()],
+    )
+    .await?;
     Ok(row.map(|r| (r.service_id, r.id, r.status)))
 }
 
@@ -298,17 +290,12 @@ pub async fn active_jwt_salts(
         id: String,
         secret_ref: String,
     }
-    let rows: Vec<Row> = db
-        .prepare(
-            "SELECT id, secret_ref FROM credentials
+    let rows: Vec<Row> = all(
+        db,
+        "SELECT id, secret_ref FROM credentials
              WHERE account = ?1 AND service_id = ?2 AND kind = 'jwt' AND status = 'active'",
-        )
-        .bind(&[account.as_str().into(), service_id.into()])
-        .map_err(internal)?
-        .all()
-        .await
-        .map_err(internal)?
-        .results()
-        .map_err(internal)?;
+        &[account.as_str().into(), service_id.into()],
+    )
+    .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.secret_ref)).collect())
 }

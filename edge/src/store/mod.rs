@@ -9,7 +9,11 @@ pub mod sessions;
 pub mod signin_failures;
 
 use authcore::ApiError;
-use worker::{D1Database, Env};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Env};
+
+use crate::http::internal;
 
 /// The D1 binding `DB`.
 pub fn db(env: &Env) -> Result<D1Database, ApiError> {
@@ -17,6 +21,47 @@ pub fn db(env: &Env) -> Result<D1Database, ApiError> {
 }
 
 /// A unix-seconds value as a D1 argument (a JS number, not a BigInt).
-fn seconds(n: u64) -> wasm_bindgen::JsValue {
-    wasm_bindgen::JsValue::from_f64(n as f64)
+fn seconds(n: u64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+/// `sql` with `args` bound to `?1`, `?2`, …: the one way a statement is made.
+fn statement(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+) -> Result<D1PreparedStatement, ApiError> {
+    db.prepare(sql).bind(args).map_err(internal)
+}
+
+/// Runs a write.
+async fn run(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<(), ApiError> {
+    statement(db, sql, args)?.run().await.map_err(internal)?;
+    Ok(())
+}
+
+/// The first row `sql` selects, if any.
+async fn first<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+) -> Result<Option<T>, ApiError> {
+    statement(db, sql, args)?
+        .first(None)
+        .await
+        .map_err(internal)
+}
+
+/// Every row `sql` selects.
+async fn all<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+) -> Result<Vec<T>, ApiError> {
+    statement(db, sql, args)?
+        .all()
+        .await
+        .map_err(internal)?
+        .results()
+        .map_err(internal)
 }

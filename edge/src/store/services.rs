@@ -7,7 +7,7 @@ use serde::Deserialize;
 use worker::D1Database;
 
 use super::credentials::{self, NewCredential};
-use super::{audit, seconds};
+use super::{all, audit, first, seconds, statement};
 use crate::http::internal;
 
 /// A service as stored.
@@ -49,19 +49,18 @@ pub async fn create(
     entry: &audit::Entry<'_>,
     now: u64,
 ) -> Result<(), ApiError> {
-    let mut batch = vec![db
-        .prepare(
-            "INSERT INTO services (id, account, name, scopes, version, created_at)
+    let mut batch = vec![statement(
+        db,
+        "INSERT INTO services (id, account, name, scopes, version, created_at)
              VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-        )
-        .bind(&[
+        &[
             id.into(),
             account.as_str().into(),
             service.name.as_str().into(),
             service.scopes.as_str().into(),
             seconds(now),
-        ])
-        .map_err(internal)?];
+        ],
+    )?];
     for credential in first {
         batch.push(credentials::insert(db, account, id, credential, None)?);
     }
@@ -72,16 +71,12 @@ pub async fn create(
 
 /// The account's services, oldest first.
 pub async fn list(db: &D1Database, account: &Account) -> Result<Vec<ServiceRow>, ApiError> {
-    db.prepare(
+    all(
+        db,
         "SELECT id, name, scopes, version FROM services WHERE account = ?1 ORDER BY created_at, id",
+        &[account.as_str().into()],
     )
-    .bind(&[account.as_str().into()])
-    .map_err(internal)?
-    .all()
     .await
-    .map_err(internal)?
-    .results()
-    .map_err(internal)
 }
 
 /// The service `id` of `account`, if it exists.
@@ -90,10 +85,10 @@ pub async fn get(
     account: &Account,
     id: &str,
 ) -> Result<Option<ServiceRow>, ApiError> {
-    db.prepare("SELECT id, name, scopes, version FROM services WHERE account = ?1 AND id = ?2")
-        .bind(&[account.as_str().into(), id.into()])
-        .map_err(internal)?
-        .first(None)
-        .await
-        .map_err(internal)
+    first(
+        db,
+        "SELECT id, name, scopes, version FROM services WHERE account = ?1 AND id = ?2",
+        &[account.as_str().into(), id.into()],
+    )
+    .await
 }

@@ -6,8 +6,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-use super::seconds;
-use crate::http::internal;
+use super::{first, run, seconds};
 
 #[derive(Deserialize)]
 struct Row {
@@ -43,25 +42,24 @@ const COLUMNS: &str =
 
 /// Stores a new session under the hash of its cookie token.
 pub async fn insert(db: &D1Database, s: &SessionRecord, token_hash: &str) -> Result<(), ApiError> {
-    db.prepare(
-        "INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, created_at, expires_at)
+    run(
+        db,
+        "INSERT INTO sessions
+           (id, token_hash, account, subject, name, role, platform, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        &[
+            s.id.as_str().into(),
+            token_hash.into(),
+            s.account.as_str().into(),
+            s.subject.as_str().into(),
+            s.name.as_str().into(),
+            s.role.as_str().into(),
+            s.platform.as_str().into(),
+            seconds(s.created_at),
+            seconds(s.expires_at),
+        ],
     )
-    .bind(&[
-        s.id.as_str().into(),
-        token_hash.into(),
-        s.account.as_str().into(),
-        s.subject.as_str().into(),
-        s.name.as_str().into(),
-        s.role.as_str().into(),
-        s.platform.as_str().into(),
-        seconds(s.created_at),
-        seconds(s.expires_at),
-    ])
-    .map_err(internal)?
-    .run()
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -83,25 +81,22 @@ async fn one(
     column: &'static str,
     value: JsValue,
 ) -> Result<Option<SessionRecord>, ApiError> {
-    let row: Option<Row> = db
-        .prepare(format!(
-            "SELECT {COLUMNS} FROM sessions WHERE {column} = ?1"
-        ))
-        .bind(&[value])
-        .map_err(internal)?
-        .first(None)
-        .await
-        .map_err(internal)?;
+    let row: Option<Row> = first(
+        db,
+        &format!("SELECT {COLUMNS} FROM sessions WHERE {column} = ?1"),
+        &[value],
+    )
+    .await?;
     Ok(row.map(SessionRecord::from))
 }
 
 /// Marks a session signed out; its cookie and every JWT naming it are refused from now on.
 pub async fn revoke(db: &D1Database, id: &str, now: u64) -> Result<(), ApiError> {
-    db.prepare("UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
-        .bind(&[id.into(), seconds(now)])
-        .map_err(internal)?
-        .run()
-        .await
-        .map_err(internal)?;
+    run(
+        db,
+        "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        &[id.into(), seconds(now)],
+    )
+    .await?;
     Ok(())
 }

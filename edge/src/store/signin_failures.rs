@@ -6,8 +6,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::D1Database;
 
-use super::seconds;
-use crate::http::internal;
+use super::{first, run, seconds};
 
 #[derive(Deserialize)]
 struct Row {
@@ -21,15 +20,12 @@ pub async fn window(
     account: &Account,
     client: &str,
 ) -> Result<Option<FailureWindow>, ApiError> {
-    let row: Option<Row> = db
-        .prepare(
-            "SELECT started_at, failures FROM signin_failures WHERE account = ?1 AND client = ?2",
-        )
-        .bind(&[account.as_str().into(), client.into()])
-        .map_err(internal)?
-        .first(None)
-        .await
-        .map_err(internal)?;
+    let row: Option<Row> = first(
+        db,
+        "SELECT started_at, failures FROM signin_failures WHERE account = ?1 AND client = ?2",
+        &[account.as_str().into(), client.into()],
+    )
+    .await?;
     Ok(row.map(|r| FailureWindow {
         started_at: r.started_at as u64,
         failures: r.failures as u32,
@@ -44,21 +40,19 @@ pub async fn record(
     now: u64,
     window_seconds: u64,
 ) -> Result<(), ApiError> {
-    db.prepare(
+    run(
+        db,
         "INSERT INTO signin_failures (account, client, started_at, failures) VALUES (?1, ?2, ?3, 1)
          ON CONFLICT (account, client) DO UPDATE SET
            failures   = CASE WHEN started_at + ?4 <= ?3 THEN 1  ELSE failures + 1 END,
            started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END",
+        &[
+            account.as_str().into(),
+            client.into(),
+            seconds(now),
+            seconds(window_seconds),
+        ],
     )
-    .bind(&[
-        account.as_str().into(),
-        client.into(),
-        seconds(now),
-        seconds(window_seconds),
-    ])
-    .map_err(internal)?
-    .run()
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
