@@ -7,7 +7,7 @@
 // BENCH_SECONDS (3 per run), BENCH_ROUNDS (3 runs per endpoint and Worker, medians reported),
 // BENCH_CONNECTIONS (4) and BENCH_BROWSER_RUNS (9) tune the cost.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { runWrk } from './support/load.mjs';
@@ -105,6 +105,13 @@ log('widget time to signed-in');
 const assets = join(OUTPUT, 'assets');
 cpSync(join(REPO, 'www', 'public'), assets, { recursive: true });
 cpSync(join(REPO, 'bench', 'plain-widget'), join(assets, 'bench'), { recursive: true });
+// The plain page is the widget page itself with its scripts swapped for the hand-written one.
+const widgetPage = readFileSync(join(REPO, 'www', 'widget.html'), 'utf8');
+const plainPage = widgetPage
+  .replace(/\s*<script type="module" src="\/static\/boot.js"><\/script>[\s\S]*crossorigin>/, '\n  <script type="module" src="/bench/plain-widget.js"></script>')
+  .replace('<title>deskgate</title>', '<title>deskgate (plain JS)</title>');
+if (plainPage.includes('boot.js') || !plainPage.includes('plain-widget.js')) throw new Error('www/widget.html changed shape: update the plain page swap');
+writeFileSync(join(assets, 'bench', 'plain-widget.html'), plainPage);
 const served = await startDeskgate('browser', { assetsDirectory: assets });
 const launch = `apikey=${encodeURIComponent(SECRETS.acme_integration_api_key)}&agent_id=agent-7&agent_name=Ada%20Agent`;
 let widget;

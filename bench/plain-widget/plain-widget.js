@@ -1,5 +1,7 @@
-// The sign-in the wasm widget does, written by hand: read the launch parameters, drop the key
-// from the address bar, POST them, render the result.
+// The benchmark's hand-written JavaScript counterpart of the wasm widget: the sign-in it does,
+// written by hand (read the launch parameters, drop the key from the address bar, POST them,
+// render the result). bench/run.mjs serves it in a copy of www/widget.html whose scripts are
+// swapped for this one, so both pages have the same markup and stylesheet.
 const card = document.getElementById('deskgate');
 const params = new URLSearchParams(location.search);
 const launch = {
