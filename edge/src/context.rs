@@ -2,7 +2,7 @@
 
 use authcore::url_parts::UrlParts;
 use authcore::{Account, ApiError};
-use worker::Request;
+use worker::web_sys::Request;
 
 use crate::config::Config;
 use crate::http::header;

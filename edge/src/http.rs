@@ -2,9 +2,12 @@
 
 use authcore::input::{check_declared_length, is_json_content_type, MAX_BODY_BYTES};
 use authcore::ApiError;
-use futures_util::StreamExt;
 use serde::Serialize;
-use worker::{Request, Response};
+use wasm_bindgen::JsCast;
+use worker::js_sys::{Reflect, Uint8Array};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::{ReadableStreamDefaultReader, Request};
+use worker::Response;
 
 /// A request header's value, if present.
 pub fn header(req: &Request, name: &str) -> Option<String> {
@@ -18,7 +21,7 @@ const DRAIN_LIMIT: usize = 64 * 1024;
 
 /// The body of a request that must be JSON: `415` for another content type, else
 /// [`read_body`].
-pub async fn read_json_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+pub async fn read_json_body(req: &Request) -> Result<Vec<u8>, ApiError> {
     if !is_json_content_type(header(req, "Content-Type").as_deref()) {
         return Err(ApiError::UnsupportedMediaType);
     }
@@ -27,29 +30,45 @@ pub async fn read_json_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
 
 /// A request body of at most [`MAX_BODY_BYTES`]: `413` when the declared length or the bytes
 /// read pass the limit. At most [`DRAIN_LIMIT`] bytes are ever read.
-pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
     let max = MAX_BODY_BYTES;
     if let Err(e) = check_declared_length(header(req, "Content-Length").as_deref(), DRAIN_LIMIT) {
-        if let Some(body) = req.inner().body() {
-            let _ = worker::wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
+        if let Some(body) = req.body() {
+            let _ = JsFuture::from(body.cancel()).await;
         }
         return Err(e);
     }
     // A request without a body has no stream: that is an empty body, for the parser to refuse.
-    let Ok(mut stream) = req.stream() else {
+    let Some(stream) = req.body() else {
         return Ok(Vec::new());
     };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let (mut body, mut seen) = (Vec::new(), 0usize);
-    // Dropping the stream early cancels it.
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|_| ApiError::InvalidRequest("the request body could not be read".into()))?;
-        seen = seen.saturating_add(chunk.len());
+    let unreadable = || ApiError::InvalidRequest("the request body could not be read".into());
+    loop {
+        let next = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| unreadable())?;
+        if Reflect::get(&next, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            != Some(false)
+        {
+            break;
+        }
+        let chunk: Uint8Array = Reflect::get(&next, &"value".into())
+            .ok()
+            .and_then(|v| v.dyn_into().ok())
+            .ok_or_else(unreadable)?;
+        let len = chunk.length() as usize;
+        seen = seen.saturating_add(len);
         if seen > DRAIN_LIMIT {
+            // Stop reading: the rest of the body is cancelled.
+            let _ = JsFuture::from(reader.cancel()).await;
             break;
         }
         if seen <= max {
-            body.extend_from_slice(&chunk);
+            body.extend_from_slice(&chunk.to_vec());
         }
     }
     if seen > max {

@@ -13,7 +13,8 @@ mod routes;
 mod runtime;
 mod store;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::web_sys::Request;
+use worker::{event, Context, Env, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

@@ -13,7 +13,8 @@ use authcore::jwt::unverified_route;
 use authcore::session::SessionRecord;
 use authcore::url_parts::UrlParts;
 use authcore::ApiError;
-use worker::{D1Database, Env, Request};
+use worker::web_sys::Request;
+use worker::{D1Database, Env};
 
 use crate::context::RequestContext;
 use crate::http::header;
@@ -160,7 +161,7 @@ pub fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
         },
         None => None,
     };
-    let raw_url = req.inner().url();
+    let raw_url = req.url();
     let url = UrlParts::split(&raw_url).ok_or(ApiError::NotFound)?;
     let mut from_query = url.query_pairs().filter(|(k, _)| k == "access_token");
     let query = match (from_query.next(), from_query.next()) {

@@ -7,7 +7,8 @@ use authcore::jwt::session_token::{verify_session, SessionClaims};
 use authcore::jwt::{Expected, SigningKey};
 use authcore::session::{token_hash, SessionRecord};
 use authcore::ApiError;
-use worker::{D1Database, Env, Request};
+use worker::web_sys::Request;
+use worker::{D1Database, Env};
 
 use crate::context::RequestContext;
 use crate::http::header;

@@ -14,7 +14,8 @@ use authcore::credential::secrets::{self, CredentialsKey};
 use authcore::credential::{Kind, Status};
 use authcore::session::SessionRecord;
 use authcore::ApiError;
-use worker::{D1Database, Env, Request, Response};
+use worker::web_sys::Request;
+use worker::{D1Database, Env, Response};
 
 use crate::auth::require_owner;
 use crate::config::{admin_password, credentials_key};
@@ -40,7 +41,7 @@ async fn admin(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Admin, 
     let db = db(env)?;
     let owner = require_owner(req, env, &db, ctx).await?;
     // State-changing calls ride on cookies from a browser: the CSRF check applies.
-    if req.method() != worker::Method::Get {
+    if req.method() != "GET" {
         check_csrf(req, env, ctx)?;
     }
     Ok(Admin { db, owner })
@@ -67,12 +68,12 @@ impl Admin {
 /// `POST /apis/admin/services` `{"name","scopes"?}` → `201`, with one active credential of each kind and
 /// their secrets, shown this once.
 pub async fn create_service(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
     let a = admin(&req, env, ctx).await?;
-    let service = parse_new_service(&read_json_body(&mut req).await?)?;
+    let service = parse_new_service(&read_json_body(&req).await?)?;
     let key = credentials_key(env)?;
     let id = new_service_id(&random::<ID_RANDOM_BYTES>()?);
     let mut first = Vec::new();
@@ -140,13 +141,13 @@ pub async fn list_credentials(
 /// `POST /apis/admin/services/<id>/credentials` `{"kind"}` → `201`, the new credential with its
 /// secret.
 pub async fn create_credential(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
     service_id: &str,
 ) -> Result<Response, ApiError> {
     let a = admin(&req, env, ctx).await?;
-    let kind = parse_new_credential(&read_json_body(&mut req).await?)?;
+    let kind = parse_new_credential(&read_json_body(&req).await?)?;
     let key = credentials_key(env)?;
     let view = change(
         &a,
@@ -226,7 +227,7 @@ pub async fn act_on_credential(
 /// `DELETE …/credentials/<cid>` `{"password"}` → `204`: only an inactive credential, and only
 /// with the owner's password re-entered (seed 004).
 pub async fn delete_credential(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
     service_id: &str,
@@ -236,7 +237,7 @@ pub async fn delete_credential(
     if !is_credential_id(credential_id) {
         return Err(ApiError::NotFound);
     }
-    let body = read_json_body(&mut req).await?;
+    let body = read_json_body(&req).await?;
     check_password_confirmation(&body, admin_password(env, &ctx.account).as_ref())?;
     let id = credential_id.to_owned();
     change(

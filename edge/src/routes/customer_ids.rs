@@ -6,7 +6,8 @@ use authcore::admin::OWNER_ROLE;
 use authcore::input::required_field;
 use authcore::ApiError;
 use serde::Deserialize;
-use worker::{Env, Request, Response};
+use worker::web_sys::Request;
+use worker::{Env, Response};
 
 use crate::auth::{authenticate, Principal};
 use crate::config::credentials_key;
@@ -23,7 +24,7 @@ struct RawRequest {
 /// `POST /v1/customer-ids` `{"customer_id"}` → `{"opaque_id"}`, for a service (any method) or
 /// the owner; an agent session is `403`.
 pub async fn opaque_id(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
@@ -35,7 +36,7 @@ pub async fn opaque_id(
         Principal::Session(_) => check_csrf(&req, env, ctx)?,
         _ => {}
     }
-    let body = read_json_body(&mut req).await?;
+    let body = read_json_body(&req).await?;
     let raw: RawRequest = serde_json::from_slice(&body).map_err(|_| {
         ApiError::InvalidRequest("the body must be a JSON object with customer_id".into())
     })?;

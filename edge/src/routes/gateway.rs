@@ -6,7 +6,8 @@ use authcore::jwt::identity_token::{sign_identity, IdentityClaims, AUDIENCE, TTL
 use authcore::oauth::scope;
 use authcore::url_parts::UrlParts;
 use authcore::ApiError;
-use worker::{Env, Fetch, Headers, Request, RequestInit, Response};
+use worker::web_sys::Request;
+use worker::{Env, Fetch, Headers, Method, RequestInit, Response};
 
 use crate::auth::session::signing_key;
 use crate::auth::{authenticate, Principal};
@@ -33,7 +34,7 @@ pub async fn forward(
 ) -> Result<Response, ApiError> {
     let principal = authenticate(&req, env, &db(env)?, ctx).await?;
     if let Principal::AccessToken(claims) = &principal {
-        scope::require(&claims.scope, scope::needed_for(req.method().as_ref()))?;
+        scope::require(&claims.scope, scope::needed_for(&req.method()))?;
     }
     let upstream = crate::config::upstream_url(env)?;
     let who = principal.whoami(ctx.account.as_str());
@@ -53,7 +54,7 @@ pub async fn forward(
         &signing_key(env, ctx)?,
     )?;
 
-    let raw_url = req.inner().url();
+    let raw_url = req.url();
     let url = UrlParts::split(&raw_url).ok_or(ApiError::NotFound)?;
     // The query goes along, minus a bearer token sent there (RFC 6750 §2.3).
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -67,7 +68,7 @@ pub async fn forward(
     }
 
     let headers = Headers::new();
-    for (name, value) in req.headers().entries() {
+    for (name, value) in Headers(req.headers()).entries() {
         if !STRIPPED.contains(&name.to_ascii_lowercase().as_str()) {
             headers.append(&name, &value).map_err(internal)?;
         }
@@ -76,11 +77,12 @@ pub async fn forward(
         .set("X-Deskgate-Identity", &identity)
         .map_err(internal)?;
     let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers);
-    if let Some(body) = req.inner().body() {
+    init.with_method(Method::from(req.method()))
+        .with_headers(headers);
+    if let Some(body) = req.body() {
         init.with_body(Some(body.into()));
     }
-    let outbound = Request::new_with_init(&target, &init).map_err(internal)?;
+    let outbound = worker::Request::new_with_init(&target, &init).map_err(internal)?;
     Fetch::Request(outbound).send().await.map_err(|e| {
         worker::console_error!("upstream fetch failed: {e}");
         ApiError::BadGateway

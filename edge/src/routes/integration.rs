@@ -6,7 +6,8 @@ use authcore::jwt::integration_token::{
 };
 use authcore::ApiError;
 use serde::Deserialize;
-use worker::{Env, Request, Response};
+use worker::web_sys::Request;
+use worker::{Env, Response};
 
 use crate::auth::session::{expected, signing_key};
 use crate::auth::{authenticate_session, bearer_token};
@@ -22,15 +23,11 @@ struct RawRequest {
 
 /// `POST /apis/admin/session/integration-token` `{"app_id"}` with the session →
 /// `{"token","expires_at"}`.
-pub async fn create(
-    mut req: Request,
-    env: &Env,
-    ctx: &RequestContext,
-) -> Result<Response, ApiError> {
+pub async fn create(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
     check_csrf(&req, env, ctx)?;
     let db = db(env)?;
     let session = authenticate_session(&req, env, &db, ctx).await?.session;
-    let body = read_json_body(&mut req).await?;
+    let body = read_json_body(&req).await?;
     let raw: RawRequest = serde_json::from_slice(&body).map_err(|_| {
         ApiError::InvalidRequest("the body must be a JSON object with app_id".into())
     })?;

@@ -13,7 +13,8 @@ mod widget;
 use authcore::origin::check_request_origin;
 use authcore::url_parts::UrlParts;
 use authcore::ApiError;
-use worker::{Env, Method, Request, Response};
+use worker::web_sys::Request;
+use worker::{Env, Method, Response};
 
 use crate::config::{all_desktop_origins, Config};
 use crate::context::RequestContext;
@@ -29,13 +30,13 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
 
 async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
     let config = Config::from_env(env)?;
-    let raw_url = req.inner().url();
+    let raw_url = req.url();
     let url = UrlParts::split(&raw_url).ok_or(ApiError::UnknownHost)?;
     let ctx = RequestContext::new(&req, &url, config)?;
     let path = url.path.trim_end_matches('/').to_owned();
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     use Method::{Delete, Get, Post};
-    match (req.method(), segments.as_slice()) {
+    match (Method::from(req.method()), segments.as_slice()) {
         (Get, ["widget", platform]) => widget::legacy_redirect(platform, url.query),
         (Get, ["v2", "widget", platform]) => widget::page(env, platform),
         (Post, ["apis", "admin", "session", "api-key"]) => {

@@ -7,7 +7,8 @@ use authcore::jwt::access_token::{
 };
 use authcore::oauth::{client_auth, scope, token_operation, token_request};
 use authcore::ApiError;
-use worker::{D1Database, Env, Request, Response};
+use worker::web_sys::Request;
+use worker::{D1Database, Env, Response};
 
 use crate::auth::service::{by_access_token, oauth_client};
 use crate::auth::session::signing_key;
@@ -18,12 +19,8 @@ use crate::store::services::ServiceRow;
 use crate::store::{access_tokens, db};
 
 /// `POST /oauth/token` with `grant_type=client_credentials`.
-pub async fn token(
-    mut req: Request,
-    env: &Env,
-    ctx: &RequestContext,
-) -> Result<Response, ApiError> {
-    let body = read_body(&mut req).await?;
+pub async fn token(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let body = read_body(&req).await?;
     let request = token_request(
         header(&req, "Content-Type").as_deref(),
         &body,
@@ -115,11 +112,11 @@ pub async fn revoke(req: Request, env: &Env, ctx: &RequestContext) -> Result<Res
 
 /// The authenticated client and the `token` parameter of an introspection or revocation.
 async fn token_operation_of_client(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<(D1Database, ServiceRow, String), ApiError> {
-    let body = read_body(&mut req).await?;
+    let body = read_body(&req).await?;
     let (client, token) = token_operation(
         header(&req, "Content-Type").as_deref(),
         &body,

@@ -7,7 +7,8 @@ use authcore::jwt::session_token::sign_session;
 use authcore::session::{token_hash, NewSessionIds, SessionRecord, RANDOM_BYTES};
 use authcore::signin::{parse_sign_in, API_KEY_ROLE};
 use authcore::ApiError;
-use worker::{D1Database, Env, Request, Response};
+use worker::web_sys::Request;
+use worker::{D1Database, Env, Response};
 
 use crate::auth::authenticate_session;
 use crate::auth::session::signing_key;
@@ -20,12 +21,12 @@ use crate::store::{db, sessions, signin_failures};
 /// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first, and nothing
 /// is written until the key is right (a wrong key only counts a failure of an existing account).
 pub async fn sign_in_with_api_key(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
     check_csrf(&req, env, ctx)?;
-    let body = read_json_body(&mut req).await?;
+    let body = read_json_body(&req).await?;
     let sign_in = parse_sign_in(&body)?;
     let db = db(env)?;
     // An account without a key does not exist: same answer as a wrong key, and no row is written.
@@ -50,12 +51,12 @@ pub async fn sign_in_with_api_key(
 
 /// `POST /apis/admin/session/password/`: the owner's session, for the admin API and console.
 pub async fn sign_in_with_password(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
     check_csrf(&req, env, ctx)?;
-    let body = read_json_body(&mut req).await?;
+    let body = read_json_body(&req).await?;
     let sign_in = parse_owner_sign_in(&body)?;
     let db = db(env)?;
     let password = admin_password(env, &ctx.account);

@@ -1,7 +1,8 @@
 //! `GET /v1/whoami` (SPEC §5): whoever authenticated the request, by whichever method.
 
 use authcore::ApiError;
-use worker::{Env, Request, Response};
+use worker::web_sys::Request;
+use worker::{Env, Response};
 
 use crate::auth::authenticate;
 use crate::context::RequestContext;
