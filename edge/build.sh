@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/../node_modules/.bin/esbuild}"
-exec worker-build --release --no-opt
+worker-build --release --no-opt
+node ../scripts/strip-wasm-names.mjs build/index_bg.wasm

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 cargo build --quiet --release -p widget --target wasm32-unknown-unknown
 wasm-bindgen --target web --no-typescript --out-dir www/public/static/pkg --out-name widget \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/widget.wasm"
+node scripts/strip-wasm-names.mjs www/public/static/pkg/widget_bg.wasm
