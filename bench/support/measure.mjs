@@ -17,7 +17,8 @@ export function sizeOf(files) {
 }
 
 /** Start-up CPU from `wrangler check startup` (a V8 CPU profile of the Worker's start) of the
- *  wrangler project in `cwd`: the sampled time that was not idle, in milliseconds. */
+ *  wrangler project in `cwd`: the sampled time that was not idle, in milliseconds. The profile
+ *  samples only every few milliseconds, so this is coarse: compare medians of several runs. */
 export function startupMs(name, cwd) {
   const outfile = join(OUTPUT, `startup-${name}.cpuprofile`);
   const run = spawnSync(join(REPO, 'node_modules', '.bin', 'wrangler'), ['check', 'startup', '--outfile', outfile], {
@@ -26,8 +27,9 @@ export function startupMs(name, cwd) {
   if (run.status !== 0) throw new Error(`wrangler check startup failed:\n${run.stdout}\n${run.stderr}`);
   const profile = JSON.parse(readFileSync(outfile, 'utf8'));
   const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  // As DevTools reads it: a sample lasts until the next one (timeDeltas[i + 1]).
   let busy = 0;
-  profile.samples.forEach((node, i) => { if (!idle.has(node)) busy += profile.timeDeltas[i] ?? 0; });
+  profile.samples.forEach((node, i) => { if (!idle.has(node)) busy += profile.timeDeltas[i + 1] ?? 0; });
   return busy / 1000;
 }
 
