@@ -230,15 +230,12 @@ pub fn verify_signature<T: DeserializeOwned>(
     expected_kid: Option<&str>,
     expected_typ: &str,
 ) -> Result<T, TokenError> {
-    if token.len() > MAX_TOKEN_BYTES || token.split('.').count() != 3 {
-        return Err(TokenError::Malformed);
-    }
-    check_header(token, expected_kid, Some(expected_typ))?;
-    let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
+    let parts = JwsParts::split(token)?;
+    check_header(parts.header, expected_kid, Some(expected_typ))?;
     hs256_provider::install();
     let valid = jsonwebtoken::crypto::verify(
-        signature,
-        message.as_bytes(),
+        parts.signature,
+        parts.signed.as_bytes(),
         &DecodingKey::from_secret(key),
         Algorithm::HS256,
     )
@@ -250,28 +247,51 @@ pub fn verify_signature<T: DeserializeOwned>(
         return Err(TokenError::BadSignature);
     }
     // Times, audience and issuer are checked by the caller against its own `now`.
-    payload_claims(token)
+    payload_claims(parts.payload)
 }
 
 /// The claims of a token that passes the header policy, **before** any signature check: only for
 /// choosing which key to verify it with (a caller JWT's `iss` names its service).
 pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenError> {
-    let mut parts = token.split('.');
-    let (Some(_), Some(_), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
-    };
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(TokenError::Malformed);
-    }
-    check_header(token, None, None)?;
-    payload_claims(token)
+    let parts = JwsParts::split(token)?;
+    check_header(parts.header, None, None)?;
+    payload_claims(parts.payload)
 }
 
-/// The JSON object in the token's payload part.
-fn payload_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenError> {
-    let payload = token.split('.').nth(1).unwrap_or_default();
+/// A compact JWS cut at its dots: the one place a token's shape is checked.
+struct JwsParts<'a> {
+    /// The encoded header.
+    header: &'a str,
+    /// The encoded claims.
+    payload: &'a str,
+    /// `header.payload`, what the signature covers.
+    signed: &'a str,
+    /// The encoded signature.
+    signature: &'a str,
+}
+
+impl<'a> JwsParts<'a> {
+    /// Exactly three parts and at most [`MAX_TOKEN_BYTES`], or `Malformed` before any parsing.
+    fn split(token: &'a str) -> Result<Self, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Malformed);
+        }
+        let (signed, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
+        let (header, payload) = signed.split_once('.').ok_or(TokenError::Malformed)?;
+        if payload.contains('.') {
+            return Err(TokenError::Malformed);
+        }
+        Ok(Self {
+            header,
+            payload,
+            signed,
+            signature,
+        })
+    }
+}
+
+/// The JSON object in a token's encoded payload.
+fn payload_claims<T: DeserializeOwned>(payload: &str) -> Result<T, TokenError> {
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| TokenError::Malformed)?;
@@ -291,11 +311,10 @@ pub fn unverified_route(token: &str) -> Result<(String, Option<String>), TokenEr
 }
 
 fn check_header(
-    token: &str,
+    encoded: &str,
     expected_kid: Option<&str>,
     expected_typ: Option<&str>,
 ) -> Result<(), TokenError> {
-    let encoded = token.split('.').next().unwrap_or_default();
     let json = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| TokenError::Malformed)?;

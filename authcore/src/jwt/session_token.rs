@@ -342,6 +342,11 @@ mod tests {
                 TokenError::Malformed,
             ),
             ("two parts", "a.b".into(), TokenError::Malformed),
+            (
+                "four parts",
+                format!("{}.x", forge(&header_with(""), &with(&|_| {}), k)),
+                TokenError::Malformed,
+            ),
             ("garbage", "!!!.???.***".into(), TokenError::Malformed),
             (
                 "huge",
