@@ -40,11 +40,11 @@ impl<'a> UrlParts<'a> {
             query,
         })
     }
+}
 
-    /// The decoded `name=value` pairs of the query, in order, repeats kept.
-    pub fn query_pairs(&self) -> form_urlencoded::Parse<'a> {
-        form_urlencoded::parse(self.query.unwrap_or_default().as_bytes())
-    }
+/// The decoded `name=value` pairs of a raw query, in order, repeats kept.
+pub fn query_pairs(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
 }
 
 /// Checks a configured upstream base URL: `http(s)://host[:port][/path]`, without query,
@@ -87,8 +87,7 @@ mod tests {
     fn query_pairs_are_decoded_and_repeats_kept() {
         let parts =
             UrlParts::split("http://h/p?access_token=a%2Bb&x=1&access_token=c").expect("url");
-        let pairs: Vec<(String, String)> = parts
-            .query_pairs()
+        let pairs: Vec<(String, String)> = query_pairs(parts.query.unwrap_or_default())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         assert_eq!(

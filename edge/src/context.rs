@@ -21,6 +21,8 @@ pub struct RequestContext {
     /// Who is calling, for the throttle: Cloudflare's `CF-Connecting-IP` (set by the edge, not
     /// the client), or one shared bucket where there is none (local runs).
     pub client: String,
+    /// The raw query of the request URL (after `?`; empty without one).
+    pub query: String,
     /// The deployment's settings.
     pub config: Config,
 }
@@ -35,6 +37,7 @@ impl RequestContext {
             account,
             now: crate::runtime::now(),
             client: header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".to_owned()),
+            query: url.query.unwrap_or_default().to_owned(),
             config,
         })
     }

@@ -11,7 +11,7 @@ use authcore::admin::OWNER_ROLE;
 use authcore::jwt::access_token::{self, AccessClaims};
 use authcore::jwt::unverified_route;
 use authcore::session::SessionRecord;
-use authcore::url_parts::UrlParts;
+use authcore::url_parts::query_pairs;
 use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{D1Database, Env};
@@ -86,7 +86,7 @@ pub async fn authenticate(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<Principal, ApiError> {
-    if let Some(token) = bearer_token(req)? {
+    if let Some(token) = bearer_token(req, ctx)? {
         // The unverified iss and aud only choose the verifier; each checks everything again.
         let (issuer, audience) = unverified_route(&token)?;
         return if issuer != ctx.issuer {
@@ -121,7 +121,7 @@ pub async fn authenticate_session(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<Authenticated, ApiError> {
-    if let Some(token) = bearer_token(req)? {
+    if let Some(token) = bearer_token(req, ctx)? {
         return session::by_jwt(&token, env, db, ctx).await;
     }
     session::by_cookies(req, env, db, ctx)
@@ -147,7 +147,7 @@ pub async fn require_owner(
 /// `access_token` query parameter (§2.3), never both (§2: `400 invalid_request`). Another
 /// `Authorization` scheme is not a bearer credential and is ignored; `Bearer` with nothing
 /// usable after it is an invalid token.
-pub fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
+pub fn bearer_token(req: &Request, ctx: &RequestContext) -> Result<Option<String>, ApiError> {
     let from_header = match header(req, "Authorization") {
         Some(value) => match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => {
@@ -161,9 +161,7 @@ pub fn bearer_token(req: &Request) -> Result<Option<String>, ApiError> {
         },
         None => None,
     };
-    let raw_url = req.url();
-    let url = UrlParts::split(&raw_url).ok_or(ApiError::NotFound)?;
-    let mut from_query = url.query_pairs().filter(|(k, _)| k == "access_token");
+    let mut from_query = query_pairs(&ctx.query).filter(|(k, _)| k == "access_token");
     let query = match (from_query.next(), from_query.next()) {
         (None, _) => None,
         (Some((_, v)), None) if !v.is_empty() => Some(v.into_owned()),

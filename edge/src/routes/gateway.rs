@@ -4,7 +4,7 @@
 
 use authcore::jwt::identity_token::{sign_identity, IdentityClaims, AUDIENCE, TTL_SECONDS};
 use authcore::oauth::scope;
-use authcore::url_parts::UrlParts;
+use authcore::url_parts::query_pairs;
 use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{Env, Fetch, Headers, Method, RequestInit, Response};
@@ -54,11 +54,9 @@ pub async fn forward(
         &signing_key(env, ctx)?,
     )?;
 
-    let raw_url = req.url();
-    let url = UrlParts::split(&raw_url).ok_or(ApiError::NotFound)?;
     // The query goes along, minus a bearer token sent there (RFC 6750 §2.3).
     let mut query = form_urlencoded::Serializer::new(String::new());
-    query.extend_pairs(url.query_pairs().filter(|(k, _)| k != "access_token"));
+    query.extend_pairs(query_pairs(&ctx.query).filter(|(k, _)| k != "access_token"));
     let query = query.finish();
     // The runtime has already resolved dot segments in `path`, so it stays under the base.
     let mut target = format!("{upstream}/{}", path.trim_start_matches('/'));

@@ -51,7 +51,7 @@ pub async fn users_me(
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    let token = match (header(req, "accessToken"), bearer_token(req)?) {
+    let token = match (header(req, "accessToken"), bearer_token(req, ctx)?) {
         (Some(t), None) | (None, Some(t)) => t.trim().to_owned(),
         (Some(_), Some(_)) => {
             return Err(ApiError::InvalidRequest(
