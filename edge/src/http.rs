@@ -32,14 +32,15 @@ pub async fn read_json_body(req: &Request) -> Result<Vec<u8>, ApiError> {
 /// read pass the limit. At most [`DRAIN_LIMIT`] bytes are ever read.
 pub async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
     let max = MAX_BODY_BYTES;
+    // A request without a body has no stream: that is an empty body, for the parser to refuse.
+    let stream = req.body();
     if let Err(e) = check_declared_length(header(req, "Content-Length").as_deref(), DRAIN_LIMIT) {
-        if let Some(body) = req.body() {
-            let _ = JsFuture::from(body.cancel()).await;
+        if let Some(stream) = stream {
+            let _ = JsFuture::from(stream.cancel()).await;
         }
         return Err(e);
     }
-    // A request without a body has no stream: that is an empty body, for the parser to refuse.
-    let Some(stream) = req.body() else {
+    let Some(stream) = stream else {
         return Ok(Vec::new());
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
