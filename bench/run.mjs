@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { runWrk } from './support/load.mjs';
 import { median, sizeOf, startupMs, timeToSignedIn } from './support/measure.mjs';
 import { checkScenarios, deskgateFixtures, referenceFixtures, scenarios } from './support/scenarios.mjs';
-import { OUTPUT, REPO, SECRETS, cpuSeconds, startDeskgate, startScript } from './support/workers.mjs';
+import { OUTPUT, REPO, SECRETS, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -37,10 +37,7 @@ const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 rmSync(OUTPUT, { recursive: true, force: true });
 mkdirSync(OUTPUT, { recursive: true });
 
-// The reference is bundled the way wrangler would deploy it (esbuild, jose inlined).
-const reference = join(OUTPUT, 'reference', 'jose_worker.js');
-esbuild(join(REPO, 'bench', 'reference', 'jose_worker.mjs'), reference);
-const vars = { BASE_DOMAIN: 'localhost', SESSION_TTL_SECONDS: '28800', JWT_TTL_SECONDS: '3600', SIGNIN_MAX_FAILURES: '10', SIGNIN_FAILURE_WINDOW_SECONDS: '600' };
+const reference = bundleReference(join(OUTPUT, 'reference', 'jose_worker.js'));
 
 // ---- load: one endpoint at a time, deskgate and jose in alternating rounds ----
 // All three Workers run at once (an idle one costs nothing); only one is under load at a time,
@@ -60,7 +57,7 @@ const summary = (results) => ({
   statuses: results.flatMap((r) => r.statuses),
 });
 const deskgate = await startDeskgate('deskgate');
-const jose = await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars });
+const jose = await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars: wranglerVars() });
 const hello = await startScript('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs'));
 try {
   const helloScenario = { id: 'hello', label: 'GET / (JS hello Worker: the floor)', status: 200, method: 'GET', path: '/' };
@@ -180,14 +177,6 @@ const table = lines.join('\n');
 console.log(table);
 writeFileSync(join(OUTPUT, 'results.md'), `${table}\n`);
 writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify({ load, startup, sizes, widget, over }, null, 2));
-
-function esbuild(entry, outfile) {
-  const run = spawnSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
-    entry, '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main',
-    '--conditions=workerd,worker,browser', `--outfile=${outfile}`, '--log-level=warning',
-  ], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`esbuild failed: ${run.stderr}`);
-}
 
 /** A folder with a wrangler.toml for a plain JS Worker (`wrangler check startup` wants one). */
 function wranglerProject(name, main) {

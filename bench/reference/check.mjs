@@ -4,7 +4,6 @@
 // claims) and which D1 statements each request ran. Exits 1 on any difference.
 //
 //   node bench/reference/check.mjs
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,31 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { createHmac } from 'node:crypto';
 import { Miniflare } from 'miniflare';
 import { jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import { REPO, SECRETS, bundleReference, wranglerVars } from '../support/workers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = join(HERE, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'deskgate-ref-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-// ---- bundle
-const bundled = join(tmp, 'ref.mjs');
-const esbuild = spawnSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
-  join(HERE, 'jose_worker.mjs'), '--bundle', '--format=esm', '--platform=neutral',
-  '--main-fields=module,main', '--conditions=worker,browser', `--outfile=${bundled}`, '--log-level=warning',
-], { encoding: 'utf8' });
-if (esbuild.status !== 0) throw new Error(esbuild.stderr);
-
-// ---- configuration: wrangler.toml [vars] and .dev.vars.example
-const toml = readFileSync(join(REPO, 'edge', 'wrangler.toml'), 'utf8');
-const vars = Object.fromEntries(
-  toml.split('[vars]')[1].split('\n[')[0].split('\n')
-    .map((l) => l.match(/^([A-Z_]+) = "(.*)"$/)).filter(Boolean).map((m) => [m[1], m[2]]),
-);
-const SECRETS = Object.fromEntries(
-  readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8').split('\n')
-    .filter((l) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-);
-const bindings = { ...vars, ...SECRETS };
+// ---- bundle, and the configuration both Workers run with: wrangler.toml [vars], .dev.vars.example
+const bundled = bundleReference(join(tmp, 'ref.mjs'));
+const bindings = { ...wranglerVars(), ...SECRETS };
 
 // ---- a wrapper that records every D1 statement a request prepares (and each batch)
 const wrapper = (inner) => `

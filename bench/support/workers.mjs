@@ -1,21 +1,35 @@
 // Starts a Worker on workerd through Miniflare's own HTTP socket: no `wrangler dev` proxy in front
 // (that proxy caps even a hello-world Worker at a few hundred requests/s here), so the load
-// generator measures the Worker and the runtime. One Worker at a time, so they never share a core.
+// generator measures the Worker and the runtime. Both Workers get the same vars (wrangler.toml)
+// and secrets (edge/.dev.vars.example, as the test tiers read them).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { REPO, SECRETS } from '../../tests/support/env.mjs';
 
-export const REPO = join(import.meta.dirname, '..', '..');
+export { REPO, SECRETS };
 export const OUTPUT = join(REPO, 'bench', 'output');
 
-/** The demo secrets (edge/.dev.vars.example), by name: both Workers run with the same ones. */
-export const SECRETS = Object.fromEntries(
-  readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8')
-    .split('\n')
-    .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
+/** deskgate's Miniflare options as wrangler reads edge/wrangler.toml. */
+const wranglerOptions = () => unstable_getMiniflareWorkerOptions(join(REPO, 'edge', 'wrangler.toml'));
+
+/** The `[vars]` of edge/wrangler.toml (upper-case names; the secrets are the lower-case ones). */
+export function wranglerVars() {
+  return Object.fromEntries(Object.entries(wranglerOptions().workerOptions.bindings).filter(([k]) => /^[A-Z_]+$/.test(k)));
+}
+
+/** Bundles the jose reference Worker into `outfile` the way wrangler would deploy it (esbuild,
+ *  jose inlined). */
+export function bundleReference(outfile) {
+  const run = spawnSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
+    join(REPO, 'bench', 'reference', 'jose_worker.mjs'), '--bundle', '--format=esm', '--platform=neutral',
+    '--main-fields=module,main', '--conditions=workerd,worker,browser', `--outfile=${outfile}`, '--log-level=warning',
+  ], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`esbuild failed: ${run.stderr}`);
+  return outfile;
+}
 
 /**
  * deskgate's worker as wrangler.toml describes it (vars, D1), migrations applied. Static assets
@@ -24,8 +38,8 @@ export const SECRETS = Object.fromEntries(
  * load runs leave it out and only the browser run serves pages.
  */
 export async function startDeskgate(name, { assetsDirectory, inspectorPort } = {}) {
-  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(join(REPO, 'edge', 'wrangler.toml'));
-  const vars = Object.fromEntries(Object.entries(workerOptions.bindings).filter(([k]) => /^[A-Z_]+$/.test(k)));
+  const { workerOptions, main } = wranglerOptions();
+  const vars = wranglerVars();
   const options = {
     ...workerOptions,
     name: 'deskgate',
