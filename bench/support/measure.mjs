@@ -1,7 +1,7 @@
 // What is measured outside the load runs: bundle sizes, start-up CPU, and the widget's time to
 // signed-in in headless Chromium against a hand-written JavaScript page doing the same sign-in.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launch } from '../../tests/support/browser.mjs';
@@ -94,4 +94,3 @@ export const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-export const exists = (f) => { try { return statSync(f).isFile(); } catch { return false; } };
