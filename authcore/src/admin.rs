@@ -113,16 +113,23 @@ struct RawPasswordConfirmation {
     password: Option<String>,
 }
 
-/// Checks the owner's password re-entered to confirm a delete (seed 004).
-pub fn check_password_confirmation(
-    body: &[u8],
-    admin_password: Option<&Secret>,
-) -> Result<(), ApiError> {
+/// The owner's password re-entered to confirm a delete (seed 004), not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordConfirmation(String);
+
+/// Parses the body of a delete: `{"password"}`; a malformed one is `400` (not a failed attempt).
+pub fn parse_password_confirmation(body: &[u8]) -> Result<PasswordConfirmation, ApiError> {
     let raw: RawPasswordConfirmation = parse(body, "password")?;
-    let password = required_field("password", raw.password)?;
-    match admin_password {
-        Some(secret) if secret.matches(&password) => Ok(()),
-        _ => Err(ApiError::InvalidPassword),
+    required_field("password", raw.password).map(PasswordConfirmation)
+}
+
+impl PasswordConfirmation {
+    /// Checks it against `<account>_admin_password`; without that secret nothing is confirmed.
+    pub fn check(&self, admin_password: Option<&Secret>) -> Result<(), ApiError> {
+        match admin_password {
+            Some(secret) if secret.matches(&self.0) => Ok(()),
+            _ => Err(ApiError::InvalidPassword),
+        }
     }
 }
 
@@ -208,7 +215,7 @@ mod tests {
                 w if w.starts_with("sign-in") => parse_owner_sign_in(body).map(|_| ()),
                 w if w.starts_with("service") => parse_new_service(body).map(|_| ()),
                 w if w.starts_with("credential") => parse_new_credential(body).map(|_| ()),
-                _ => check_password_confirmation(body, Some(&pw())),
+                _ => parse_password_confirmation(body).map(|_| ()),
             };
             assert!(
                 matches!(result, Err(ApiError::InvalidRequest(_))),
@@ -219,17 +226,14 @@ mod tests {
 
     #[test]
     fn a_delete_needs_the_owners_password() {
+        let check = |body: &[u8], secret: Option<&Secret>| {
+            parse_password_confirmation(body).and_then(|c| c.check(secret))
+        };
         let right = br#"{"password":"owner-password"}"#;
         let wrong = br#"{"password":"owner-passwore"}"#;
-        assert_eq!(check_password_confirmation(right, Some(&pw())), Ok(()));
-        assert_eq!(
-            check_password_confirmation(wrong, Some(&pw())),
-            Err(ApiError::InvalidPassword)
-        );
-        assert_eq!(
-            check_password_confirmation(right, None),
-            Err(ApiError::InvalidPassword)
-        );
+        assert_eq!(check(right, Some(&pw())), Ok(()));
+        assert_eq!(check(wrong, Some(&pw())), Err(ApiError::InvalidPassword));
+        assert_eq!(check(right, None), Err(ApiError::InvalidPassword));
     }
 
     #[test]

@@ -21,14 +21,28 @@ pub fn expire_cookie(name: &str) -> String {
     set_cookie(name, "", 0)
 }
 
-/// The value of cookie `name` in a `Cookie` header, if present and non-empty.
-pub fn read_cookie<'a>(header: Option<&'a str>, name: &str) -> Option<&'a str> {
-    header?
+/// A `Cookie` header that carries one cookie name twice, with different values: which one the
+/// browser meant cannot be known, so neither counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmbiguousCookie;
+
+/// The value of cookie `name` in a `Cookie` header: `None` when absent or empty.
+pub fn read_cookie<'a>(
+    header: Option<&'a str>,
+    name: &str,
+) -> Result<Option<&'a str>, AmbiguousCookie> {
+    let mut values = header
+        .unwrap_or_default()
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .filter(|(k, _)| *k == name)
         .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty());
+    let first = values.next();
+    match first {
+        Some(v) if values.any(|other| other != v) => Err(AmbiguousCookie),
+        _ => Ok(first),
+    }
 }
 
 #[cfg(test)]
@@ -52,16 +66,24 @@ mod tests {
     #[test]
     fn cookies_are_read_by_exact_name() {
         let h = Some("a=1; __Host-deskgate_session=tok; __Host-deskgate_jwt=x.y.z");
-        assert_eq!(read_cookie(h, SESSION_COOKIE), Some("tok"));
-        assert_eq!(read_cookie(h, JWT_COOKIE), Some("x.y.z"));
-        assert_eq!(
-            read_cookie(Some("deskgate_session=tok"), SESSION_COOKIE),
-            None
-        );
-        assert_eq!(
-            read_cookie(Some("__Host-deskgate_session="), SESSION_COOKIE),
-            None
-        );
-        assert_eq!(read_cookie(None, SESSION_COOKIE), None);
+        assert_eq!(read_cookie(h, SESSION_COOKIE), Ok(Some("tok")));
+        assert_eq!(read_cookie(h, JWT_COOKIE), Ok(Some("x.y.z")));
+        for absent in [
+            Some("deskgate_session=tok"),
+            Some("__Host-deskgate_session="),
+            Some("__host-deskgate_session=tok"),
+            Some(""),
+            None,
+        ] {
+            assert_eq!(read_cookie(absent, SESSION_COOKIE), Ok(None), "{absent:?}");
+        }
+    }
+
+    #[test]
+    fn a_cookie_sent_twice_counts_only_when_both_values_agree() {
+        let same = Some("__Host-deskgate_session=a; x=1; __Host-deskgate_session=a");
+        assert_eq!(read_cookie(same, SESSION_COOKIE), Ok(Some("a")));
+        let differ = Some("__Host-deskgate_session=a; __Host-deskgate_session=b");
+        assert_eq!(read_cookie(differ, SESSION_COOKIE), Err(AmbiguousCookie));
     }
 }

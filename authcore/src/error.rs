@@ -150,9 +150,13 @@ impl ApiError {
     }
 
     /// The `WWW-Authenticate` challenge a 401 (or an `insufficient_scope` 403) carries
-    /// (RFC 6750 §3, RFC 6749 §5.2 for `invalid_client`).
+    /// (RFC 6750 §3, RFC 6749 §5.2 for `invalid_client`). RFC 9110 §15.5.2 wants one on every
+    /// 401: the sign-in endpoints, which take their credential in a JSON body, name schemes of
+    /// their own (no browser answers them with a login prompt, as it would `Basic`).
     pub fn www_authenticate(&self) -> Option<String> {
         match self {
+            Self::InvalidApiKey => Some(r#"ApiKey realm="deskgate""#.into()),
+            Self::InvalidCredentials => Some(r#"Password realm="deskgate""#.into()),
             Self::Unauthenticated => Some(r#"Bearer realm="deskgate""#.into()),
             Self::InvalidToken => Some(r#"Bearer realm="deskgate", error="invalid_token""#.into()),
             Self::InsufficientScope(scope) => Some(format!(
@@ -191,9 +195,8 @@ mod tests {
         assert_eq!((e.status(), e.code()), (409, "last_active_credential"));
     }
 
-    #[test]
-    fn every_error_has_a_4xx_or_5xx_status_and_a_snake_case_code() {
-        let all = [
+    fn every_error() -> Vec<ApiError> {
+        vec![
             ApiError::UnknownHost,
             ApiError::UnknownPlatform,
             ApiError::NotFound,
@@ -218,8 +221,12 @@ mod tests {
             ApiError::BadGateway,
             ApiError::Misconfigured,
             ApiError::Internal,
-        ];
-        for e in all {
+        ]
+    }
+
+    #[test]
+    fn every_error_has_a_4xx_or_5xx_status_and_a_snake_case_code() {
+        for e in every_error() {
             assert!((400..600).contains(&e.status()), "{e:?}");
             assert!(e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
             assert!(!e.to_string().is_empty());
@@ -245,6 +252,13 @@ mod tests {
         assert!(ApiError::InvalidToken
             .www_authenticate()
             .is_some_and(|h| h.contains(r#"error="invalid_token""#)));
-        assert_eq!(ApiError::InvalidApiKey.www_authenticate(), None);
+        assert_eq!(ApiError::OriginNotAllowed.www_authenticate(), None);
+    }
+
+    #[test]
+    fn every_401_says_how_to_authenticate() {
+        for e in every_error().into_iter().filter(|e| e.status() == 401) {
+            assert!(e.www_authenticate().is_some(), "{e:?}");
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod credential;
 pub mod error;
 pub mod input;
 pub mod jwt;
+pub mod method;
 pub mod oauth;
 pub mod origin;
 pub mod platform;
@@ -24,4 +25,5 @@ pub mod url_parts;
 
 pub use account::Account;
 pub use error::ApiError;
+pub use method::Method;
 pub use platform::Platform;

@@ -1,11 +1,17 @@
 //! Which origins may call and frame deskgate (SPEC §1.2, §1.4, §1.7).
 //!
-//! A browser request that changes state must come from the account's own origin or from an
-//! allowed desktop origin; a request with no browser context (no `Origin`, no cross-site
-//! `Sec-Fetch-Site`) is a server or a tool and cannot carry a victim's cookies, so it passes.
-//! The same list feeds the widget page's CSP `frame-ancestors`.
+//! Two rules, one check ([`check_request_origin`]):
+//! - a **sign-in** (login CSRF) must come from the account's own origin or from a desktop origin
+//!   allowed for the platform signing in;
+//! - a request that a **cookie** authenticates and whose method is not safe (CSRF) must come from
+//!   the account's own origin ([`check_cookie_request`]). Desktop pages are third parties: they
+//!   may frame the widget and sign an agent in, never write with the agent's cookies.
+//!
+//! A request with no browser context (no `Origin`, no cross-site `Sec-Fetch-Site`) is a server
+//! or a tool and cannot carry a victim's cookies, so it passes. The desktop list also feeds the
+//! widget page's CSP `frame-ancestors`.
 
-use crate::ApiError;
+use crate::{ApiError, Method};
 
 /// A list of allowed origins: exact (`http://127.0.0.1:8787`) or one wildcard label
 /// (`https://*.liveperson.net`, which matches any subdomain, never the bare domain).
@@ -13,6 +19,12 @@ use crate::ApiError;
 pub struct OriginList(Vec<String>);
 
 impl OriginList {
+    /// The list that allows nothing.
+    pub fn none() -> &'static OriginList {
+        static NONE: OriginList = OriginList(Vec::new());
+        &NONE
+    }
+
     /// Parses a space- or comma-separated list; entries that are not `scheme://host[:port]`
     /// are dropped, so a typo narrows the list instead of widening it.
     pub fn parse(list: &str) -> Self {
@@ -22,11 +34,6 @@ impl OriginList {
                 .map(|e| e.to_ascii_lowercase())
                 .collect(),
         )
-    }
-
-    /// Adds another list's entries.
-    pub fn extend(&mut self, other: OriginList) {
-        self.0.extend(other.0);
     }
 
     /// Whether `origin` matches an entry.
@@ -41,6 +48,20 @@ impl OriginList {
     pub fn as_csp_sources(&self) -> String {
         self.0.join(" ")
     }
+}
+
+/// The CSRF check of a request a session cookie or JWT cookie authenticates (SPEC §1.7): safe
+/// methods pass; any other must come from `own_origin` or from no browser context.
+pub fn check_cookie_request(
+    method: Method,
+    origin: Option<&str>,
+    sec_fetch_site: Option<&str>,
+    own_origin: &str,
+) -> Result<(), ApiError> {
+    if method.is_safe() {
+        return Ok(());
+    }
+    check_request_origin(origin, sec_fetch_site, own_origin, OriginList::none())
 }
 
 /// The CSRF / login-CSRF check for a state-changing request (SPEC §1.7).
@@ -125,6 +146,44 @@ mod tests {
         ];
         for (origin, want) in cases {
             assert_eq!(d.allows(origin), want, "{origin}");
+        }
+    }
+
+    #[test]
+    fn a_cookie_writes_only_from_the_accounts_own_origin_and_reads_from_anywhere() {
+        let cases: &[(Method, Option<&str>, Option<&str>, bool)] = &[
+            (
+                Method::Get,
+                Some("https://evil.example"),
+                Some("cross-site"),
+                true,
+            ),
+            (Method::Head, None, Some("cross-site"), true),
+            (Method::Options, Some("https://evil.example"), None, true),
+            (Method::Post, Some(OWN), Some("same-origin"), true),
+            (Method::Post, None, None, true),
+            (
+                Method::Post,
+                Some("https://evil.example"),
+                Some("cross-site"),
+                false,
+            ),
+            (
+                Method::Delete,
+                Some("https://z1.liveperson.net"),
+                None,
+                false,
+            ),
+            (Method::Put, None, Some("cross-site"), false),
+            (Method::Patch, Some("null"), None, false),
+            (Method::Post, None, Some("same-site"), false),
+        ];
+        for (method, origin, site, ok) in cases {
+            assert_eq!(
+                check_cookie_request(*method, *origin, *site, OWN).is_ok(),
+                *ok,
+                "{method:?} {origin:?} {site:?}"
+            );
         }
     }
 

@@ -14,6 +14,8 @@ use crate::jwt::session_token::SessionClaims;
 
 /// How long a session lives by default: one agent shift, in seconds.
 pub const DEFAULT_SESSION_TTL_SECONDS: u64 = 8 * 3600;
+/// The longest session deskgate makes, whatever `SESSION_TTL_SECONDS` says: a week.
+pub const MAX_SESSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
 /// How long a session JWT lives by default, in seconds (SPEC: at most 3600).
 pub const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
 /// Random bytes one sign-in consumes.

@@ -5,7 +5,9 @@ use authcore::credential::secrets::CredentialsKey;
 use authcore::jwt::SigningKey;
 use authcore::origin::OriginList;
 use authcore::secret::Secret;
-use authcore::session::{DEFAULT_JWT_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS};
+use authcore::session::{
+    DEFAULT_JWT_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS, MAX_SESSION_TTL_SECONDS,
+};
 use authcore::throttle::ThrottlePolicy;
 use authcore::{Account, ApiError, Platform};
 use worker::Env;
@@ -21,6 +23,8 @@ pub struct Config {
     pub jwt_ttl: u64,
     /// The sign-in failure throttle.
     pub throttle: ThrottlePolicy,
+    /// The desktop origins allowed per platform.
+    desktops: [(Platform, OriginList); Platform::ALL.len()],
 }
 
 impl Config {
@@ -35,33 +39,35 @@ impl Config {
         let defaults = ThrottlePolicy::default();
         Ok(Self {
             base_domain,
-            session_ttl: number(env, "SESSION_TTL_SECONDS").unwrap_or(DEFAULT_SESSION_TTL_SECONDS),
+            session_ttl: number(env, "SESSION_TTL_SECONDS")
+                .unwrap_or(DEFAULT_SESSION_TTL_SECONDS)
+                .clamp(1, MAX_SESSION_TTL_SECONDS),
             jwt_ttl: number(env, "JWT_TTL_SECONDS")
                 .unwrap_or(DEFAULT_JWT_TTL_SECONDS)
-                .min(authcore::jwt::session_token::MAX_LIFETIME_SECONDS),
+                .clamp(1, authcore::jwt::session_token::MAX_LIFETIME_SECONDS),
             throttle: ThrottlePolicy {
-                max_failures: number(env, "SIGNIN_MAX_FAILURES")
-                    .and_then(|n| u32::try_from(n).ok())
-                    .unwrap_or(defaults.max_failures),
+                max_failures: count(env, "SIGNIN_MAX_FAILURES").unwrap_or(defaults.max_failures),
+                account_max_failures: count(env, "SIGNIN_ACCOUNT_MAX_FAILURES")
+                    .unwrap_or(defaults.account_max_failures),
                 window_seconds: number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
                     .unwrap_or(defaults.window_seconds),
             },
+            desktops: Platform::ALL.map(|platform| {
+                let list = var(env, platform.desktop_origins_var()).unwrap_or_default();
+                (platform, OriginList::parse(&list))
+            }),
         })
     }
-}
 
-/// The desktop origins allowed for one platform (its CSP `frame-ancestors`).
-pub fn desktop_origins(env: &Env, platform: Platform) -> OriginList {
-    OriginList::parse(&var(env, platform.desktop_origins_var()).unwrap_or_default())
-}
-
-/// The desktop origins of every platform (the sign-in endpoint's `Origin` allow-list).
-pub fn all_desktop_origins(env: &Env) -> OriginList {
-    let mut all = OriginList::default();
-    for platform in Platform::ALL {
-        all.extend(desktop_origins(env, platform));
+    /// The desktop origins allowed for one platform: its widget page's CSP `frame-ancestors`,
+    /// and the origins its sign-in accepts besides the account's own.
+    pub fn desktop_origins(&self, platform: Platform) -> &OriginList {
+        // Every platform has its entry; the empty list (nothing allowed) is only a fallback.
+        self.desktops
+            .iter()
+            .find(|(p, _)| *p == platform)
+            .map_or(OriginList::none(), |(_, list)| list)
     }
-    all
 }
 
 /// The account's widget API key; `None` means the account does not exist.
@@ -131,4 +137,8 @@ fn var(env: &Env, name: &str) -> Option<String> {
 
 fn number(env: &Env, name: &str) -> Option<u64> {
     var(env, name).and_then(|v| v.trim().parse().ok())
+}
+
+fn count(env: &Env, name: &str) -> Option<u32> {
+    number(env, name).and_then(|n| u32::try_from(n).ok())
 }

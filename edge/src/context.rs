@@ -1,7 +1,10 @@
 //! What every handler knows about its request once the host has been resolved to an account.
 
+use std::net::IpAddr;
+
+use authcore::throttle::client_bucket;
 use authcore::url_parts::UrlParts;
-use authcore::{Account, ApiError};
+use authcore::{Account, ApiError, Method};
 use worker::web_sys::Request;
 
 use crate::config::Config;
@@ -12,14 +15,23 @@ use crate::http::header;
 pub struct RequestContext {
     /// The account the host names.
     pub account: Account,
+    /// The request's method.
+    pub method: Method,
     /// `scheme://host[:port]` of this request: the account's own origin.
     pub own_origin: String,
+    /// The `Origin` header, if any (read once, for the CSRF and sign-in origin checks).
+    pub origin: Option<String>,
+    /// The `Sec-Fetch-Site` header, if any.
+    pub sec_fetch_site: Option<String>,
     /// The `iss` of this account's tokens.
     pub issuer: String,
     /// Unix seconds at the start of the request.
     pub now: u64,
-    /// Who is calling, for the throttle: Cloudflare's `CF-Connecting-IP` (set by the edge, not
-    /// the client), or one shared bucket where there is none (local runs).
+    /// Who is calling: Cloudflare's `CF-Connecting-IP` (set by the edge, not the client), as
+    /// the audit log records it; `unknown` where there is none (local runs) or it is not an
+    /// address, so no other text reaches the log.
+    pub client_ip: String,
+    /// The throttle's bucket for [`Self::client_ip`] (an IPv6 client's /64).
     pub client: String,
     /// The raw query of the request URL (after `?`; empty without one).
     pub query: String,
@@ -29,14 +41,26 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// Resolves the host to an account; a host outside `BASE_DOMAIN` is `404 unknown_host`.
-    pub fn new(req: &Request, url: &UrlParts, config: Config) -> Result<Self, ApiError> {
+    pub fn new(
+        req: &Request,
+        url: &UrlParts,
+        method: Method,
+        config: Config,
+    ) -> Result<Self, ApiError> {
         let account = Account::from_host(url.host, &config.base_domain)?;
+        let client_ip = header(req, "CF-Connecting-IP")
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         Ok(Self {
             issuer: account.issuer(&config.base_domain),
             own_origin: url.origin.to_owned(),
+            origin: header(req, "Origin"),
+            sec_fetch_site: header(req, "Sec-Fetch-Site"),
             account,
+            method,
             now: crate::runtime::now(),
-            client: header(req, "CF-Connecting-IP").unwrap_or_else(|| "unknown".to_owned()),
+            client: client_bucket(&client_ip),
+            client_ip,
             query: url.query.unwrap_or_default().to_owned(),
             config,
         })

@@ -64,7 +64,9 @@ export function assertError(res, status, code) {
 }
 
 let client = 0;
-/** A client address of its own (CF-Connecting-IP, from the IPv6 documentation range, unique
- *  across test files by process id), so the sign-in throttle of one test never touches another's.
+/** A client address of its own (CF-Connecting-IP, from the IPv6 documentation range, in a /64
+ *  of its own, unique across test files by process id), so the sign-in throttle of one test
+ *  never touches another's: the throttle buckets IPv6 clients by /64.
  *  workerd keeps a CF-Connecting-IP the client sends; Cloudflare would overwrite it. */
-export const freshClient = () => `2001:db8::${process.pid.toString(16)}:${(++client).toString(16)}`;
+export const freshClient = () =>
+  `2001:db8:${(process.pid >>> 16).toString(16)}:${(process.pid & 0xffff).toString(16)}:${(++client).toString(16)}::1`;

@@ -20,17 +20,24 @@ pub struct User {
     pub platform: String,
 }
 
-/// Body of a successful `POST /apis/admin/session/api-key/`.
+/// Body of a successful sign-in (`POST /apis/admin/session/api-key/`, `…/password/`) and of
+/// `POST /apis/admin/session/renew`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     /// Who is signed in.
     pub user: User,
     /// When the server-side session ends (unix seconds).
     pub expires_at: u64,
-    /// The session JWT (also set as the `__Host-deskgate_jwt` cookie).
+    /// The session JWT (also set as the `__Host-deskgate_jwt` cookie by a sign-in).
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
+    /// When `access_token` expires (unix seconds): renew before then.
+    pub access_token_expires_at: u64,
+    /// The session's renewal token (SPEC §1.8), on a sign-in only: for a widget without cookies
+    /// to renew `access_token` at `POST /apis/admin/session/renew`, held in memory only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_token: Option<String>,
 }
 
 /// Body of `GET /apis/admin/session/`.
@@ -193,6 +200,32 @@ pub struct TokenResponse {
     /// Set on a testing token minted from the admin API (seed 003): never for use in code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub testing: Option<bool>,
+    /// A testing token's id (its `jti`), to revoke it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The service key a testing token ends with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_id: Option<String>,
+}
+
+/// A live testing token, as `GET /apis/admin/services/<id>/testing-tokens` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestingToken {
+    /// Its id (`jti`).
+    pub id: String,
+    /// The service key it ends with.
+    pub credential_id: String,
+    /// Issued at (unix seconds).
+    pub issued_at: u64,
+    /// Expires at (unix seconds).
+    pub expires_at: u64,
+}
+
+/// Body of `GET /apis/admin/services/<id>/testing-tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestingTokenList {
+    /// Newest first.
+    pub tokens: Vec<TestingToken>,
 }
 
 /// An integration token for one app (SPEC §3, seed 002).

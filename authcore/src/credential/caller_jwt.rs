@@ -1,13 +1,14 @@
 //! JWTs signed by a service's caller with one of its JWT credentials (SPEC §4, seed 004).
 //!
 //! The caller signs HS256 with the base64-decoded credential secret; `iss` is the service id,
-//! `iat` is required and `exp` optional. A token is refused when older than 60 minutes, whatever
-//! its `exp` says. The service is read from `iss` before the signature is checked
+//! `iat` is required, `exp` and `nbf` optional (RFC 7519 NumericDates, fractions allowed), and
+//! `aud`, which deskgate does not require, may take any shape RFC 7519 allows. A token is refused
+//! when older than 60 minutes, whatever its `exp` says, and before its `nbf`. The service is read from `iss` before the signature is checked
 //! ([`crate::jwt::unverified_route`]), only to find which keys to try; nothing in the token is trusted until one of them verifies it.
 
 use serde::Deserialize;
 
-use crate::jwt::{verify_signature, TokenError, LEEWAY_SECONDS, TYP_JWT};
+use crate::jwt::{numeric_date, verify_signature, TokenError, LEEWAY_SECONDS, TYP_JWT};
 
 /// The oldest a caller JWT may be, in seconds after its `iat`.
 pub const MAX_AGE_SECONDS: u64 = 3600;
@@ -18,10 +19,14 @@ pub struct CallerClaims {
     /// The service id.
     pub iss: String,
     /// Issued at (unix seconds).
+    #[serde(with = "numeric_date")]
     pub iat: u64,
     /// Expires at (unix seconds), when the caller set one.
-    #[serde(default)]
+    #[serde(default, with = "numeric_date::option")]
     pub exp: Option<u64>,
+    /// Not valid before (unix seconds), when the caller set one.
+    #[serde(default, with = "numeric_date::option")]
+    pub nbf: Option<u64>,
 }
 
 /// Verifies a caller JWT against the service's active JWT secrets (each tried in turn) and the
@@ -49,6 +54,12 @@ pub fn verify_caller_jwt(
     }
     if claims.iat > now.saturating_add(LEEWAY_SECONDS) {
         return Err(TokenError::IssuedInFuture);
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS))
+    {
+        return Err(TokenError::NotYetValid);
     }
     if now.saturating_sub(claims.iat) > MAX_AGE_SECONDS + LEEWAY_SECONDS {
         return Err(TokenError::TooOld);
@@ -112,6 +123,33 @@ mod tests {
             );
             let got = verify_caller_jwt(&token, "svc_1", &[key()], NOW);
             assert_eq!(got.map(|c| c.iss), Ok("svc_1".into()));
+        }
+    }
+
+    #[test]
+    fn rfc_7519_shapes_are_accepted_fractional_times_and_an_audience_array() {
+        let cases = [
+            format!(r#"{{"iss":"svc_1","iat":{}.75}}"#, NOW - 10),
+            format!(
+                r#"{{"iss":"svc_1","iat":{},"exp":{}.5}}"#,
+                NOW - 10,
+                NOW + 60
+            ),
+            format!(r#"{{"iss":"svc_1","iat":{},"aud":["a","b"]}}"#, NOW),
+            format!(r#"{{"iss":"svc_1","iat":{},"aud":"x"}}"#, NOW),
+            format!(r#"{{"iss":"svc_1","iat":{},"nbf":{}}}"#, NOW, NOW - 5),
+        ];
+        for payload in cases {
+            let token = sign(HS256, &payload, &key());
+            assert_eq!(
+                crate::jwt::unverified_route(&token).map(|r| r.0),
+                Ok("svc_1".into()),
+                "{payload}"
+            );
+            assert!(
+                verify_caller_jwt(&token, "svc_1", &[key()], NOW).is_ok(),
+                "{payload}"
+            );
         }
     }
 
@@ -180,6 +218,25 @@ mod tests {
                 "no iat",
                 sign(HS256, r#"{"iss":"svc_1"}"#, &k),
                 TokenError::Malformed,
+            ),
+            (
+                "negative iat",
+                sign(HS256, r#"{"iss":"svc_1","iat":-5}"#, &k),
+                TokenError::Malformed,
+            ),
+            (
+                "iat a string",
+                sign(HS256, r#"{"iss":"svc_1","iat":"1700000000"}"#, &k),
+                TokenError::Malformed,
+            ),
+            (
+                "not valid before a future nbf",
+                sign(
+                    HS256,
+                    &format!(r#"{{"iss":"svc_1","iat":{NOW},"nbf":{}}}"#, NOW + 31),
+                    &k,
+                ),
+                TokenError::NotYetValid,
             ),
             (
                 "jku header",

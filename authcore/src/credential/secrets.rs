@@ -70,6 +70,18 @@ impl CredentialsKey {
     }
 }
 
+/// The internal id of `POST /v1/customer-ids` `{"customer_id"}`.
+pub fn parse_customer_id_request(body: &[u8]) -> Result<String, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        customer_id: Option<String>,
+    }
+    let raw: Raw = serde_json::from_slice(body).map_err(|_| {
+        ApiError::InvalidRequest("the body must be a JSON object with customer_id".into())
+    })?;
+    crate::input::required_field("customer_id", raw.customer_id)
+}
+
 /// The prefix of opaque customer ids.
 pub const CUSTOMER_ID_PREFIX: &str = "cust_";
 

@@ -67,9 +67,17 @@ impl IntegrationClaims {
     }
 }
 
-/// Checks an app id: `[A-Za-z0-9._:-]`, 1 to [`MAX_APP_ID_BYTES`] bytes.
-pub fn parse_app_id(app_id: Option<String>) -> Result<String, ApiError> {
-    let id = app_id.unwrap_or_default();
+/// The app id of `POST /apis/admin/session/integration-token` `{"app_id"}`:
+/// `[A-Za-z0-9._:-]`, 1 to [`MAX_APP_ID_BYTES`] bytes.
+pub fn parse_integration_token_request(body: &[u8]) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        app_id: Option<String>,
+    }
+    let raw: Raw = serde_json::from_slice(body).map_err(|_| {
+        ApiError::InvalidRequest("the body must be a JSON object with app_id".into())
+    })?;
+    let id = raw.app_id.unwrap_or_default();
     let ok = !id.is_empty()
         && id.len() <= MAX_APP_ID_BYTES
         && id
@@ -180,13 +188,32 @@ mod tests {
 
     #[test]
     fn app_ids_are_short_and_plain() {
+        let body = |id: &str| serde_json::json!({ "app_id": id }).to_string();
         for ok in ["crm", "com.example.crm:v2", &"a".repeat(128)] {
-            assert!(parse_app_id(Some(ok.to_string())).is_ok(), "{ok}");
+            let got = parse_integration_token_request(body(ok).as_bytes());
+            assert_eq!(got.as_deref(), Ok(ok));
         }
         for bad in ["", "a b", "<script>", &"a".repeat(129), "é"] {
-            assert!(parse_app_id(Some(bad.to_string())).is_err(), "{bad}");
+            assert!(
+                parse_integration_token_request(body(bad).as_bytes()).is_err(),
+                "{bad}"
+            );
         }
-        assert!(parse_app_id(None).is_err());
+        for bad in [
+            "{}",
+            "[]",
+            "null",
+            r#"{"app_id":7}"#,
+            r#"{"app_id":"a","app_id":"b"}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_integration_token_request(bad.as_bytes()),
+                    Err(ApiError::InvalidRequest(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod access_token;
 pub mod hs256_provider;
 pub mod identity_token;
 pub mod integration_token;
+pub mod renewal_token;
 pub mod session_token;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -73,6 +74,9 @@ pub enum TokenError {
     /// JWT is wanted, say).
     #[error("the token is of another kind")]
     WrongType,
+    /// When `nbf` is in the future (beyond the leeway).
+    #[error("the token is not valid yet")]
+    NotYetValid,
 }
 
 impl From<TokenError> for ApiError {
@@ -304,10 +308,90 @@ pub fn unverified_route(token: &str) -> Result<(String, Option<String>), TokenEr
     #[derive(serde::Deserialize)]
     struct Route {
         iss: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "single_audience")]
         aud: Option<String>,
     }
     unverified_claims::<Route>(token).map(|c| (c.iss, c.aud))
+}
+
+/// An `aud` that is one string; any other shape RFC 7519 §4.1.3 allows (an array, say) is
+/// `None`: deskgate's own tokens always carry one string, so such a token is not one of them.
+fn single_audience<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an audience")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visitor)
+}
+
+/// RFC 7519 §2 NumericDate, as tokens signed by others carry it: seconds since the epoch, an
+/// integer or a fraction (read as whole seconds, rounded down). Negative, non-finite or
+/// absurdly large values are refused. deskgate's own tokens always write integers.
+pub mod numeric_date {
+    use serde::de::{Deserializer, Error, Visitor};
+
+    /// Latest accepted time: the year 10000, far past any real token and exact in an f64.
+    const MAX: u64 = 253_402_300_800;
+
+    struct Seconds;
+    impl<'de> Visitor<'de> for Seconds {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a NumericDate")
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<u64, E> {
+            (v <= MAX)
+                .then_some(v)
+                .ok_or_else(|| E::custom("out of range"))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v)
+                .map_err(|_| E::custom("negative"))
+                .and_then(|v| self.visit_u64(v))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<u64, E> {
+            // NaN is in no range; within this one the cast is exact after flooring.
+            if (0.0..=MAX as f64).contains(&v) {
+                Ok(v.floor() as u64)
+            } else {
+                Err(E::custom("out of range"))
+            }
+        }
+    }
+
+    /// A required NumericDate.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(Seconds)
+    }
+
+    /// An optional NumericDate (use with `#[serde(default, with = "numeric_date::option")]`).
+    pub mod option {
+        use serde::de::Deserializer;
+        use serde::Deserialize;
+
+        /// `null` or absent is `None`.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapped(#[serde(deserialize_with = "super::deserialize")] u64);
+            Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+        }
+    }
 }
 
 fn check_header(
@@ -384,6 +468,14 @@ pub fn check_times(iat: u64, exp: u64, now: u64, max_lifetime: u64) -> Result<()
         return Err(TokenError::Expired);
     }
     Ok(())
+}
+
+/// Whether `id` has the shape of a `jti` deskgate draws: 32 lower-case hex digits.
+pub fn is_token_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Lower-case hex of `bytes`.

@@ -1,7 +1,7 @@
 //! Scopes (RFC 6749 §3.3): which a service may ask for, which a token grants, and which a
 //! request needs.
 
-use crate::ApiError;
+use crate::{ApiError, Method};
 
 /// Read access through the gateway (`GET`, `HEAD`, `OPTIONS`).
 pub const API_READ: &str = "api.read";
@@ -45,11 +45,13 @@ pub fn grant(requested: Option<&str>, allowed: &str) -> Result<String, ApiError>
     Ok(granted.join(" "))
 }
 
-/// The scope a gateway request of `method` needs.
-pub fn needed_for(method: &str) -> &'static str {
-    match method.to_ascii_uppercase().as_str() {
-        "GET" | "HEAD" | "OPTIONS" => API_READ,
-        _ => API_WRITE,
+/// The scope a gateway request of `method` needs: reading for a safe method, writing for any
+/// other.
+pub fn needed_for(method: Method) -> &'static str {
+    if method.is_safe() {
+        API_READ
+    } else {
+        API_WRITE
     }
 }
 
@@ -94,11 +96,13 @@ mod tests {
     #[test]
     fn reads_need_api_read_and_everything_else_api_write() {
         for (method, needed) in [
-            ("GET", API_READ),
-            ("head", API_READ),
-            ("POST", API_WRITE),
-            ("DELETE", API_WRITE),
-            ("PATCH", API_WRITE),
+            (Method::Get, API_READ),
+            (Method::Head, API_READ),
+            (Method::Options, API_READ),
+            (Method::Post, API_WRITE),
+            (Method::Put, API_WRITE),
+            (Method::Delete, API_WRITE),
+            (Method::Patch, API_WRITE),
         ] {
             assert_eq!(needed_for(method), needed);
         }

@@ -3,9 +3,14 @@
 //! header or the `access_token` query parameter), then `X-Service-Key`, then the session cookies.
 //! When a higher method is present it decides alone: a bad bearer token is refused even beside
 //! a good service key (seed 004).
+//!
+//! The `access_token` query parameter (RFC 6750 §2.3) is read only where a caller asks for it
+//! ([`QueryToken::Accepted`]: the gateway and `whoami`); the admin and session endpoints take
+//! credentials in headers and cookies only, so no token of theirs sits in a URL or a log.
 
 pub mod service;
 pub mod session;
+pub mod sign_in;
 
 use authcore::admin::OWNER_ROLE;
 use authcore::jwt::access_token::{self, AccessClaims};
@@ -33,7 +38,26 @@ pub enum Principal {
     AccessToken(AccessClaims),
 }
 
+/// Whether a route accepts a bearer token in the `access_token` query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryToken {
+    /// It does (the gateway, `whoami`).
+    Accepted,
+    /// It does not: the parameter is no credential here.
+    Ignored,
+}
+
 impl Principal {
+    /// The scopes the principal is limited to: a service's (whatever it authenticated with), or
+    /// `None` for a session, which no scope limits.
+    pub fn scopes(&self) -> Option<&str> {
+        match self {
+            Self::Session(_) => None,
+            Self::ServiceKey(s) | Self::CallerJwt(s) => Some(&s.scopes),
+            Self::AccessToken(claims) => Some(&claims.scope),
+        }
+    }
+
     /// The body of `GET /v1/whoami`.
     pub fn whoami(&self, account: &str) -> wire::Whoami {
         let service = |kind: &str, s: &ServiceCaller| wire::Whoami {
@@ -44,7 +68,7 @@ impl Principal {
             name: None,
             platform: None,
             credential_id: Some(s.credential_id.clone()),
-            scope: None,
+            scope: Some(s.scopes.clone()),
             testing: None,
         };
         match self {
@@ -85,8 +109,9 @@ pub async fn authenticate(
     env: &Env,
     db: &D1Database,
     ctx: &RequestContext,
+    query: QueryToken,
 ) -> Result<Principal, ApiError> {
-    if let Some(token) = bearer_token(req, ctx)? {
+    if let Some(token) = bearer_token(req, ctx, query)? {
         // The unverified iss and aud only choose the verifier; each checks everything again.
         let (issuer, audience) = unverified_route(&token)?;
         return if issuer != ctx.issuer {
@@ -121,7 +146,7 @@ pub async fn authenticate_session(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<Authenticated, ApiError> {
-    if let Some(token) = bearer_token(req, ctx)? {
+    if let Some(token) = bearer_token(req, ctx, QueryToken::Ignored)? {
         return session::by_jwt(&token, env, db, ctx).await;
     }
     session::by_cookies(req, env, db, ctx)
@@ -143,11 +168,15 @@ pub async fn require_owner(
     Ok(auth.session)
 }
 
-/// The bearer token of a request: the `Authorization: Bearer` header (RFC 6750 §2.1) or the
-/// `access_token` query parameter (§2.3), never both (§2: `400 invalid_request`). Another
-/// `Authorization` scheme is not a bearer credential and is ignored; `Bearer` with nothing
-/// usable after it is an invalid token.
-pub fn bearer_token(req: &Request, ctx: &RequestContext) -> Result<Option<String>, ApiError> {
+/// The bearer token of a request: the `Authorization: Bearer` header (RFC 6750 §2.1) or, where
+/// `sources` accepts it, the `access_token` query parameter (§2.3), never both (§2:
+/// `400 invalid_request`). Another `Authorization` scheme is not a bearer credential and is
+/// ignored; `Bearer` with nothing usable after it is an invalid token.
+pub fn bearer_token(
+    req: &Request,
+    ctx: &RequestContext,
+    sources: QueryToken,
+) -> Result<Option<String>, ApiError> {
     let from_header = match header(req, "Authorization") {
         Some(value) => match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => {
@@ -161,6 +190,9 @@ pub fn bearer_token(req: &Request, ctx: &RequestContext) -> Result<Option<String
         },
         None => None,
     };
+    if sources == QueryToken::Ignored {
+        return Ok(from_header);
+    }
     let mut from_query = query_pairs(&ctx.query).filter(|(k, _)| k == "access_token");
     let query = match (from_query.next(), from_query.next()) {
         (None, _) => None,

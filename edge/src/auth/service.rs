@@ -17,13 +17,15 @@ use crate::context::RequestContext;
 use crate::store::services::{self, ServiceRow};
 use crate::store::{access_tokens, credentials};
 
-/// A service, and the credential that proved it.
+/// A service, the credential that proved it, and the scopes the service is limited to.
 #[derive(Debug, Clone)]
 pub struct ServiceCaller {
     /// `svc_…`.
     pub service_id: String,
     /// `cred_…`.
     pub credential_id: String,
+    /// The service's scopes, space-separated: whatever it authenticates with, it may do no more.
+    pub scopes: String,
 }
 
 /// The service whose active key `key` is. A wrong, discarded or regenerated-away key, or one of
@@ -36,12 +38,11 @@ pub async fn by_service_key(
 ) -> Result<ServiceCaller, ApiError> {
     let hash = credentials_key(env)?.service_key_hash(&ctx.account, key);
     match credentials::by_service_key_hash(db, &ctx.account, &hash).await? {
-        Some((service_id, credential_id, status)) if status == Status::Active.as_str() => {
-            Ok(ServiceCaller {
-                service_id,
-                credential_id,
-            })
-        }
+        Some(key) if key.status == Status::Active.as_str() => Ok(ServiceCaller {
+            service_id: key.service_id,
+            credential_id: key.id,
+            scopes: key.scopes,
+        }),
         _ => Err(ApiError::InvalidToken),
     }
 }
@@ -60,13 +61,14 @@ pub async fn by_caller_jwt(
     let key = credentials_key(env)?;
     let active = credentials::active_jwt_salts(db, &ctx.account, service_id).await?;
     // Try each active secret; report which one verified.
-    for (credential_id, salt) in &active {
-        let secret = key.jwt_secret(&ctx.account, credential_id, salt);
+    for jwt in active {
+        let secret = key.jwt_secret(&ctx.account, &jwt.id, &jwt.secret_ref);
         match verify_caller_jwt(token, service_id, &[secret], ctx.now) {
             Ok(_) => {
                 return Ok(ServiceCaller {
                     service_id: service_id.to_owned(),
-                    credential_id: credential_id.clone(),
+                    credential_id: jwt.id,
+                    scopes: jwt.scopes,
                 })
             }
             Err(TokenError::BadSignature) => continue,

@@ -6,8 +6,8 @@
 //! transaction), and start over when a concurrent change got there first.
 
 use authcore::admin::{
-    check_password_confirmation, is_credential_id, is_service_id, new_credential_id,
-    new_service_id, parse_new_credential, parse_new_service, ID_RANDOM_BYTES,
+    is_credential_id, is_service_id, new_credential_id, new_service_id, parse_new_credential,
+    parse_new_service, parse_password_confirmation, ID_RANDOM_BYTES,
 };
 use authcore::credential::rules::{check, Change, LIMITS};
 use authcore::credential::secrets::{self, CredentialsKey};
@@ -18,13 +18,13 @@ use worker::web_sys::Request;
 use worker::{D1Database, Env, Response};
 
 use crate::auth::require_owner;
+use crate::auth::sign_in::guarded;
 use crate::config::{admin_password, credentials_key};
 use crate::context::RequestContext;
-use crate::http::{json, no_content, read_json_body};
-use crate::routes::check_csrf;
+use crate::http::{internal, json, no_content, read_json_body};
 use crate::runtime::random;
 use crate::store::credentials::{self, CredentialRow, NewCredential, Write};
-use crate::store::{audit, db, services};
+use crate::store::{access_tokens, audit, db, services};
 
 /// How often a change is re-read and retried when concurrent changes keep winning.
 const MAX_ATTEMPTS: usize = 8;
@@ -37,13 +37,11 @@ struct Admin {
     owner: SessionRecord,
 }
 
+/// The owner's session (a cookie-authenticated write has passed the CSRF check by then, in
+/// `auth::session::by_cookies`) and storage.
 async fn admin(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Admin, ApiError> {
     let db = db(env)?;
     let owner = require_owner(req, env, &db, ctx).await?;
-    // State-changing calls ride on cookies from a browser: the CSRF check applies.
-    if req.method() != "GET" {
-        check_csrf(req, env, ctx)?;
-    }
     Ok(Admin { db, owner })
 }
 
@@ -59,9 +57,16 @@ impl Admin {
             actor: &self.owner.subject,
             action,
             target,
-            ip: &ctx.client,
+            ip: &ctx.client_ip,
             at: ctx.now,
         }
+    }
+
+    /// Records `entry` on its own (an action outside the credential transaction).
+    async fn record(&self, entry: &audit::Entry<'_>) -> Result<(), ApiError> {
+        let insert = audit::insert(&self.db, entry, None)?;
+        self.db.batch(vec![insert]).await.map_err(internal)?;
+        Ok(())
     }
 }
 
@@ -226,6 +231,10 @@ pub async fn act_on_credential(
 
 /// `DELETE …/credentials/<cid>` `{"password"}` → `204`: only an inactive credential, and only
 /// with the owner's password re-entered (seed 004).
+///
+/// The password is judged first, whatever the ids say, and under the sign-in throttle: a stolen
+/// owner session must not become a way to guess the password, so a wrong one is `403` for any
+/// ids, counted, and audited (`credential.delete_refused`).
 pub async fn delete_credential(
     req: Request,
     env: &Env,
@@ -234,11 +243,28 @@ pub async fn delete_credential(
     credential_id: &str,
 ) -> Result<Response, ApiError> {
     let a = admin(&req, env, ctx).await?;
+    let confirmation = parse_password_confirmation(&read_json_body(&req).await?)?;
+    let password = admin_password(env, &ctx.account);
+    let attempt = match guarded(&a.db, ctx, || confirmation.check(password.as_ref())).await {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            // Only an id of the right shape is written to the log, never arbitrary path text.
+            let target = if is_credential_id(credential_id) {
+                credential_id
+            } else {
+                "-"
+            };
+            a.record(&a.entry(ctx, "credential.delete_refused", target))
+                .await?;
+            return Err(refused);
+        }
+    };
+    a.db.batch(attempt.give_back(&a.db, ctx)?)
+        .await
+        .map_err(internal)?;
     if !is_credential_id(credential_id) {
         return Err(ApiError::NotFound);
     }
-    let body = read_json_body(&req).await?;
-    check_password_confirmation(&body, admin_password(env, &ctx.account).as_ref())?;
     let id = credential_id.to_owned();
     change(
         &a,
@@ -253,7 +279,9 @@ pub async fn delete_credential(
 }
 
 /// `POST /apis/admin/services/<id>/testing-token` → `201`, a 24-hour access token for API
-/// tools, marked `testing` (seed 003: "this token should not be used in your code").
+/// tools, marked `testing` (seed 003: "this token should not be used in your code"). It is
+/// minted for the service's oldest active key and ends with it (discarded, regenerated or
+/// deleted), or when the owner revokes it.
 pub async fn testing_token(
     req: &Request,
     env: &Env,
@@ -262,12 +290,62 @@ pub async fn testing_token(
 ) -> Result<Response, ApiError> {
     let a = admin(req, env, ctx).await?;
     let svc = service(&a.db, ctx, service_id).await?;
-    let token = super::oauth::issue(env, &a.db, ctx, &svc.id, None, &svc.scopes, true).await?;
-    let entry = a.entry(ctx, "token.testing", &svc.id);
-    a.db.batch(vec![audit::insert(&a.db, &entry, None)?])
-        .await
-        .map_err(crate::http::internal)?;
+    let key = credentials::list(&a.db, &ctx.account, &svc.id)
+        .await?
+        .into_iter()
+        .find(|c| {
+            c.state()
+                .is_some_and(|s| s.kind == Kind::ServiceKey && s.status == Status::Active)
+        })
+        // The rules keep one active key per service; without one there is nothing to end with.
+        .ok_or(ApiError::NotFound)?;
+    let token = super::oauth::issue(env, &a.db, ctx, &svc.id, &key.id, &svc.scopes, true).await?;
+    a.record(&a.entry(ctx, "token.testing", &svc.id)).await?;
     json(201, &token)
+}
+
+/// `GET /apis/admin/services/<id>/testing-tokens`: the live testing tokens (never the tokens
+/// themselves), newest first.
+pub async fn list_testing_tokens(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    let svc = service(&a.db, ctx, service_id).await?;
+    let tokens = access_tokens::live_testing_tokens(&a.db, &ctx.account, &svc.id, ctx.now)
+        .await?
+        .into_iter()
+        .map(|t| wire::TestingToken {
+            id: t.jti,
+            credential_id: t.credential_id,
+            issued_at: t.issued_at as u64,
+            expires_at: t.expires_at as u64,
+        })
+        .collect();
+    json(200, &wire::TestingTokenList { tokens })
+}
+
+/// `DELETE /apis/admin/services/<id>/testing-tokens/<token id>` → `204`: the token is refused
+/// from now on; `404` when no live testing token of this service has that id.
+pub async fn revoke_testing_token(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+    service_id: &str,
+    token_id: &str,
+) -> Result<Response, ApiError> {
+    let a = admin(req, env, ctx).await?;
+    let svc = service(&a.db, ctx, service_id).await?;
+    if !authcore::jwt::is_token_id(token_id)
+        || !access_tokens::revoke_testing(&a.db, &ctx.account, &svc.id, token_id, ctx.now).await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    a.record(&a.entry(ctx, "token.testing_revoke", token_id))
+        .await?;
+    no_content()
 }
 
 /// `GET /apis/admin/audit`: the newest entries first.

@@ -1,16 +1,20 @@
 //! The gateway (SPEC §5): `ANY /api/<path>` is authenticated like `/v1/whoami` and forwarded to
-//! `UPSTREAM_URL` with every credential stripped and `X-Deskgate-Identity` added. Access tokens
-//! must carry the scope the method needs (`api.read` to read, `api.write` otherwise).
+//! `UPSTREAM_URL` with every credential stripped and `X-Deskgate-Identity` added. A service is
+//! held to its scopes however it authenticated (`api.read` to read, `api.write` otherwise).
+//!
+//! The upstream's answer is served on the account's origin, the admin console's origin too, so
+//! it is defanged on the way back: it can neither set nor clear deskgate's cookies, nor hand a
+//! cookie-authenticated read to another origin, nor run a script there.
 
 use authcore::jwt::identity_token::{sign_identity, IdentityClaims, AUDIENCE, TTL_SECONDS};
 use authcore::oauth::scope;
 use authcore::url_parts::query_pairs;
 use authcore::ApiError;
 use worker::web_sys::Request;
-use worker::{Env, Fetch, Headers, Method, RequestInit, Response};
+use worker::{Env, Fetch, Headers, Method, RequestInit, RequestRedirect, Response};
 
 use crate::auth::session::signing_key;
-use crate::auth::{authenticate, Principal};
+use crate::auth::{authenticate, QueryToken};
 use crate::context::RequestContext;
 use crate::http::internal;
 use crate::store::db;
@@ -25,6 +29,20 @@ const STRIPPED: [&str; 6] = [
     "x-deskgate-identity",
 ];
 
+/// Response headers an upstream may not send through deskgate's origin: cookies (set or
+/// cleared), `Clear-Site-Data` (which would sign every agent out), and the CORS grant that would
+/// let another origin read an answer bought with the agent's cookies.
+const STRIPPED_FROM_UPSTREAM: [&str; 4] = [
+    "set-cookie",
+    "set-cookie2",
+    "clear-site-data",
+    "access-control-allow-credentials",
+];
+
+/// Whatever the upstream answers, the browser treats it as a sandboxed, script-less document
+/// of an opaque origin that nothing may frame.
+const UPSTREAM_CSP: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
 /// Forwards the request upstream as the principal that authenticated it.
 pub async fn forward(
     req: Request,
@@ -32,9 +50,9 @@ pub async fn forward(
     ctx: &RequestContext,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let principal = authenticate(&req, env, &db(env)?, ctx).await?;
-    if let Principal::AccessToken(claims) = &principal {
-        scope::require(&claims.scope, scope::needed_for(&req.method()))?;
+    let principal = authenticate(&req, env, &db(env)?, ctx, QueryToken::Accepted).await?;
+    if let Some(granted) = principal.scopes() {
+        scope::require(granted, scope::needed_for(ctx.method))?;
     }
     let upstream = crate::config::upstream_url(env)?;
     let who = principal.whoami(ctx.account.as_str());
@@ -75,14 +93,38 @@ pub async fn forward(
         .set("X-Deskgate-Identity", &identity)
         .map_err(internal)?;
     let mut init = RequestInit::new();
-    init.with_method(Method::from(req.method()))
-        .with_headers(headers);
+    init.with_method(Method::from(ctx.method.as_str().to_owned()))
+        .with_headers(headers)
+        // A redirect goes back to the caller: following it would carry the identity elsewhere.
+        .with_redirect(RequestRedirect::Manual);
     if let Some(body) = req.body() {
         init.with_body(Some(body.into()));
     }
     let outbound = worker::Request::new_with_init(&target, &init).map_err(internal)?;
-    Fetch::Request(outbound).send().await.map_err(|e| {
+    let answer = Fetch::Request(outbound).send().await.map_err(|e| {
         worker::console_error!("upstream fetch failed: {e}");
         ApiError::BadGateway
-    })
+    })?;
+    defang(answer)
+}
+
+/// The upstream's answer with [`STRIPPED_FROM_UPSTREAM`] removed and [`UPSTREAM_CSP`] set.
+fn defang(answer: Response) -> Result<Response, ApiError> {
+    let headers = Headers::new();
+    for (name, value) in answer.headers().entries() {
+        let lower = name.to_ascii_lowercase();
+        if !STRIPPED_FROM_UPSTREAM.contains(&lower.as_str())
+            && lower != "content-security-policy"
+            && lower != "x-content-type-options"
+        {
+            headers.append(&name, &value).map_err(internal)?;
+        }
+    }
+    headers
+        .set("Content-Security-Policy", UPSTREAM_CSP)
+        .map_err(internal)?;
+    headers
+        .set("X-Content-Type-Options", "nosniff")
+        .map_err(internal)?;
+    Ok(answer.with_headers(headers))
 }

@@ -2,36 +2,24 @@
 //! token for one app; the app's backend checks it with `GET /v1/users/me`.
 
 use authcore::jwt::integration_token::{
-    parse_app_id, sign_integration, verify_integration, IntegrationClaims,
+    parse_integration_token_request, sign_integration, verify_integration, IntegrationClaims,
 };
 use authcore::ApiError;
-use serde::Deserialize;
 use worker::web_sys::Request;
 use worker::{Env, Response};
 
 use crate::auth::session::{expected, signing_key};
-use crate::auth::{authenticate_session, bearer_token};
+use crate::auth::{authenticate_session, bearer_token, QueryToken};
 use crate::context::RequestContext;
 use crate::http::{header, json, read_json_body};
-use crate::routes::check_csrf;
 use crate::store::{db, sessions};
-
-#[derive(Deserialize)]
-struct RawRequest {
-    app_id: Option<String>,
-}
 
 /// `POST /apis/admin/session/integration-token` `{"app_id"}` with the session →
 /// `{"token","expires_at"}`.
 pub async fn create(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
-    check_csrf(&req, env, ctx)?;
     let db = db(env)?;
     let session = authenticate_session(&req, env, &db, ctx).await?.session;
-    let body = read_json_body(&req).await?;
-    let raw: RawRequest = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::InvalidRequest("the body must be a JSON object with app_id".into())
-    })?;
-    let app_id = parse_app_id(raw.app_id)?;
+    let app_id = parse_integration_token_request(&read_json_body(&req).await?)?;
     let jti = authcore::jwt::hex(&crate::runtime::random::<16>()?);
     let claims = IntegrationClaims::new(&session, &ctx.issuer, &app_id, jti, ctx.now);
     let token = sign_integration(&claims, &signing_key(env, ctx)?)?;
@@ -51,7 +39,10 @@ pub async fn users_me(
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    let token = match (header(req, "accessToken"), bearer_token(req, ctx)?) {
+    let token = match (
+        header(req, "accessToken"),
+        bearer_token(req, ctx, QueryToken::Ignored)?,
+    ) {
         (Some(t), None) | (None, Some(t)) => t.trim().to_owned(),
         (Some(_), Some(_)) => {
             return Err(ApiError::InvalidRequest(

@@ -10,15 +10,13 @@ mod session;
 mod whoami;
 mod widget;
 
-use authcore::origin::check_request_origin;
 use authcore::url_parts::UrlParts;
-use authcore::ApiError;
+use authcore::{ApiError, Method};
 use worker::web_sys::Request;
-use worker::{Env, Method, Response};
+use worker::{Env, Response};
 
-use crate::config::{all_desktop_origins, Config};
+use crate::config::Config;
 use crate::context::RequestContext;
-use crate::http::header;
 
 /// Answers one request; every refusal becomes its JSON error here.
 pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
@@ -32,19 +30,22 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
     let config = Config::from_env(env)?;
     let raw_url = req.url();
     let url = UrlParts::split(&raw_url).ok_or(ApiError::UnknownHost)?;
-    let ctx = RequestContext::new(&req, &url, config)?;
+    // A method deskgate does not serve is refused before anything else reads the request.
+    let method = Method::parse(&req.method()).ok_or(ApiError::MethodNotAllowed)?;
+    let ctx = RequestContext::new(&req, &url, method, config)?;
     let path = url.path.trim_end_matches('/').to_owned();
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     use Method::{Delete, Get, Post};
-    match (Method::from(req.method()), segments.as_slice()) {
+    match (method, segments.as_slice()) {
         (Get, ["widget", platform]) => widget::legacy_redirect(platform, url.query),
-        (Get, ["v2", "widget", platform]) => widget::page(env, platform),
+        (Get, ["v2", "widget", platform]) => widget::page(&ctx, platform),
         (Post, ["apis", "admin", "session", "api-key"]) => {
             session::sign_in_with_api_key(req, env, &ctx).await
         }
         (Post, ["apis", "admin", "session", "password"]) => {
             session::sign_in_with_password(req, env, &ctx).await
         }
+        (Post, ["apis", "admin", "session", "renew"]) => session::renew(&req, env, &ctx).await,
         (Post, ["apis", "admin", "session", "integration-token"]) => {
             integration::create(req, env, &ctx).await
         }
@@ -67,6 +68,12 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
         (Post, ["apis", "admin", "services", sid, "testing-token"]) => {
             admin::testing_token(&req, env, &ctx, sid).await
         }
+        (Get, ["apis", "admin", "services", sid, "testing-tokens"]) => {
+            admin::list_testing_tokens(&req, env, &ctx, sid).await
+        }
+        (Delete, ["apis", "admin", "services", sid, "testing-tokens", jti]) => {
+            admin::revoke_testing_token(&req, env, &ctx, sid, jti).await
+        }
         (Get, ["apis", "admin", "audit"]) => admin::audit_log(&req, env, &ctx).await,
         (Get, ["v1", "whoami"]) => whoami::whoami(&req, env, &ctx).await,
         (Get, ["v1", "users", "me"]) => integration::users_me(&req, env, &ctx).await,
@@ -84,19 +91,10 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
             _,
             ["widget", _] | ["v2", "widget", _] | ["v1", "whoami"] | ["apis", "admin", "audit"],
         )
+        | (_, ["v1", "users", "me"] | ["v1", "customer-ids"] | ["oauth", _])
+        | (_, ["v2", "authenticate", "login"])
         | (_, ["apis", "admin", "session"] | ["apis", "admin", "session", _])
         | (_, ["apis", "admin", "services", ..]) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound),
     }
-}
-
-/// The CSRF / login-CSRF check of state-changing browser requests (SPEC §1.7): the account's
-/// own origin or an allowed desktop origin, or no browser context at all.
-pub(crate) fn check_csrf(req: &Request, env: &Env, ctx: &RequestContext) -> Result<(), ApiError> {
-    check_request_origin(
-        header(req, "Origin").as_deref(),
-        header(req, "Sec-Fetch-Site").as_deref(),
-        &ctx.own_origin,
-        &all_desktop_origins(env),
-    )
 }

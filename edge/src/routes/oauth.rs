@@ -29,16 +29,7 @@ pub async fn token(req: Request, env: &Env, ctx: &RequestContext) -> Result<Resp
     let db = db(env)?;
     let (service, credential_id) = oauth_client(&request.client, env, &db, ctx).await?;
     let scope = scope::grant(request.scope.as_deref(), &service.scopes)?;
-    let issued = issue(
-        env,
-        &db,
-        ctx,
-        &service.id,
-        Some(&credential_id),
-        &scope,
-        false,
-    )
-    .await?;
+    let issued = issue(env, &db, ctx, &service.id, &credential_id, &scope, false).await?;
     token_response(&issued)
 }
 
@@ -59,7 +50,7 @@ pub async fn login(req: Request, env: &Env, ctx: &RequestContext) -> Result<Resp
         &db,
         ctx,
         &service.id,
-        Some(&credential_id),
+        &credential_id,
         &service.scopes,
         false,
     )
@@ -127,14 +118,15 @@ async fn token_operation_of_client(
     Ok((db, service, token))
 }
 
-/// Mints an access token for `service_id`, records it, and returns the token body. A testing
-/// token (seed 003) lives 24 hours and has no credential behind it.
+/// Mints an access token for `service_id`, records it, and returns the token body. It lives
+/// while `credential_id` (the key the client authenticated with, or the key a testing token is
+/// minted for) stays active. A testing token (seed 003) lives 24 hours.
 pub async fn issue(
     env: &Env,
     db: &D1Database,
     ctx: &RequestContext,
     service_id: &str,
-    credential_id: Option<&str>,
+    credential_id: &str,
     scope: &str,
     testing: bool,
 ) -> Result<wire::TokenResponse, ApiError> {
@@ -173,6 +165,8 @@ pub async fn issue(
         expires_in: ttl,
         scope: scope.to_owned(),
         testing: testing.then_some(true),
+        id: testing.then(|| claims.jti.clone()),
+        credential_id: testing.then(|| credential_id.to_owned()),
     })
 }
 

@@ -1,122 +1,131 @@
-//! The session endpoints (SPEC §1.4–§1.6, §4 "Admin API"): sign in with the account's API key
-//! (an agent) or the owner's password (the owner), read the session, sign out.
+//! The session endpoints (SPEC §1.4–§1.8, §4 "Admin API"): sign in with the account's API key
+//! (an agent) or the owner's password (the owner), read the session, renew its JWT without
+//! cookies, sign out.
 
 use authcore::admin::{parse_owner_sign_in, CONSOLE_PLATFORM, OWNER_ROLE, OWNER_USERNAME};
 use authcore::cookie::{expire_cookie, set_cookie, JWT_COOKIE, SESSION_COOKIE};
+use authcore::jwt::renewal_token::{sign_renewal, RenewalClaims};
 use authcore::jwt::session_token::sign_session;
+use authcore::jwt::SigningKey;
 use authcore::session::{token_hash, NewSessionIds, SessionRecord, RANDOM_BYTES};
 use authcore::signin::{parse_sign_in, API_KEY_ROLE};
 use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{D1Database, Env, Response};
 
-use crate::auth::authenticate_session;
-use crate::auth::session::signing_key;
+use crate::auth::session::{by_renewal_token, signing_key};
+use crate::auth::sign_in::{check_origin, guarded, Attempt};
+use crate::auth::{authenticate_session, bearer_token, QueryToken};
 use crate::config::{admin_password, integration_api_key};
 use crate::context::RequestContext;
-use crate::http::{append, json, no_content, read_json_body};
-use crate::routes::check_csrf;
-use crate::store::{db, sessions, signin_failures};
+use crate::http::{append, internal, json, no_content, read_json_body};
+use crate::store::{db, sessions};
 
-/// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first, and nothing
-/// is written until the key is right (a wrong key only counts a failure of an existing account).
+/// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first; the only
+/// write before the key is judged is the throttle's count.
 pub async fn sign_in_with_api_key(
     req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    check_csrf(&req, env, ctx)?;
     let body = read_json_body(&req).await?;
     let sign_in = parse_sign_in(&body)?;
+    check_origin(ctx, Some(sign_in.platform))?;
     let db = db(env)?;
-    // An account without a key does not exist: same answer as a wrong key, and no row is written.
-    let key = integration_api_key(env, &ctx.account).ok_or(ApiError::InvalidApiKey)?;
-    throttled(&db, ctx, || {
-        key.matches(&sign_in.api_key)
+    let signing_key = signing_key(env, ctx)?;
+    // An account without a key does not exist; it is counted and answered exactly like a wrong
+    // key, so neither the answer nor the throttle tells which accounts exist.
+    let key = integration_api_key(env, &ctx.account);
+    let attempt = guarded(&db, ctx, || {
+        key.as_ref()
+            .is_some_and(|k| k.matches(&sign_in.api_key))
             .then_some(())
             .ok_or(ApiError::InvalidApiKey)
     })
     .await?;
     start_session(
-        env,
         &db,
         ctx,
-        sign_in.agent_id,
-        sign_in.agent_name,
-        API_KEY_ROLE,
-        sign_in.platform.as_str(),
+        &signing_key,
+        attempt,
+        NewSession {
+            subject: sign_in.agent_id,
+            name: sign_in.agent_name,
+            role: API_KEY_ROLE,
+            platform: sign_in.platform.as_str(),
+        },
     )
     .await
 }
 
-/// `POST /apis/admin/session/password/`: the owner's session, for the admin API and console.
+/// `POST /apis/admin/session/password/`: the owner's session, for the admin API and console,
+/// from the account's own origin only.
 pub async fn sign_in_with_password(
     req: Request,
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    check_csrf(&req, env, ctx)?;
     let body = read_json_body(&req).await?;
     let sign_in = parse_owner_sign_in(&body)?;
+    check_origin(ctx, None)?;
     let db = db(env)?;
+    let signing_key = signing_key(env, ctx)?;
     let password = admin_password(env, &ctx.account);
-    throttled(&db, ctx, || sign_in.check(password.as_ref())).await?;
+    let attempt = guarded(&db, ctx, || sign_in.check(password.as_ref())).await?;
     start_session(
-        env,
         &db,
         ctx,
-        OWNER_USERNAME.to_owned(),
-        "Account owner".to_owned(),
-        OWNER_ROLE,
-        CONSOLE_PLATFORM,
+        &signing_key,
+        attempt,
+        NewSession {
+            subject: OWNER_USERNAME.to_owned(),
+            name: "Account owner".to_owned(),
+            role: OWNER_ROLE,
+            platform: CONSOLE_PLATFORM,
+        },
     )
     .await
 }
 
-/// Runs a credential check under the failure throttle: refused while this client's window for
-/// this account is full (right credentials included); a failed check counts.
-async fn throttled(
-    db: &D1Database,
-    ctx: &RequestContext,
-    check: impl FnOnce() -> Result<(), ApiError>,
-) -> Result<(), ApiError> {
-    let window = signin_failures::window(db, &ctx.account, &ctx.client).await?;
-    ctx.config.throttle.check(window, ctx.now)?;
-    if let Err(e) = check() {
-        let window_seconds = ctx.config.throttle.window_seconds;
-        signin_failures::record(db, &ctx.account, &ctx.client, ctx.now, window_seconds).await?;
-        return Err(e);
-    }
-    Ok(())
-}
-
-/// Stores a new session and answers with its user, its JWT and both cookies.
-async fn start_session(
-    env: &Env,
-    db: &D1Database,
-    ctx: &RequestContext,
+/// Who a new session signs in.
+struct NewSession {
     subject: String,
     name: String,
-    role: &str,
-    platform: &str,
+    role: &'static str,
+    platform: &'static str,
+}
+
+/// Stores a new session (and gives the attempt's count back, in the same batch) and answers
+/// with its user, its JWT, its renewal token and both cookies.
+async fn start_session(
+    db: &D1Database,
+    ctx: &RequestContext,
+    signing_key: &SigningKey,
+    attempt: Attempt,
+    new: NewSession,
 ) -> Result<Response, ApiError> {
-    let signing_key = signing_key(env, ctx)?;
     let ids = NewSessionIds::from_random(&crate::runtime::random::<RANDOM_BYTES>()?);
     let session = SessionRecord {
         id: ids.id,
         account: ctx.account.to_string(),
-        subject,
-        name,
-        role: role.to_owned(),
-        platform: platform.to_owned(),
+        subject: new.subject,
+        name: new.name,
+        role: new.role.to_owned(),
+        platform: new.platform.to_owned(),
         created_at: ctx.now,
         expires_at: ctx.now + ctx.config.session_ttl,
         revoked: false,
     };
     let claims = session.jwt_claims(&ctx.issuer, ids.jti, ctx.now, ctx.config.jwt_ttl);
     // Sign before storing: a signing failure must leave nothing behind.
-    let jwt = sign_session(&claims, &signing_key)?;
-    sessions::insert(db, &session, &token_hash(&ids.token)).await?;
+    let jwt = sign_session(&claims, signing_key)?;
+    let renewal = sign_renewal(
+        &RenewalClaims::new(&session, &ctx.issuer, ctx.now),
+        signing_key,
+    )?;
+    let mut batch = vec![sessions::insert(db, &session, &token_hash(&ids.token))?];
+    batch.extend(attempt.give_back(db, ctx)?);
+    db.batch(batch).await.map_err(internal)?;
 
     let resp = json(
         200,
@@ -125,6 +134,8 @@ async fn start_session(
             expires_at: session.expires_at,
             access_token: jwt.clone(),
             token_type: "Bearer".into(),
+            access_token_expires_at: claims.exp,
+            renewal_token: Some(renewal),
         },
     )?;
     append(
@@ -154,16 +165,46 @@ pub async fn current(req: &Request, env: &Env, ctx: &RequestContext) -> Result<R
         },
     )?;
     if auth.needs_fresh_jwt {
-        let jti = authcore::jwt::hex(&crate::runtime::random::<16>()?);
-        let claims = session.jwt_claims(&ctx.issuer, jti, ctx.now, ctx.config.jwt_ttl);
-        let jwt = sign_session(&claims, &signing_key(env, ctx)?)?;
+        let (jwt, exp) = fresh_jwt(&session, env, ctx)?;
         append(
             &resp,
             "Set-Cookie",
-            &set_cookie(JWT_COOKIE, &jwt, claims.exp - ctx.now),
+            &set_cookie(JWT_COOKIE, &jwt, exp - ctx.now),
         )?;
     }
     Ok(resp)
+}
+
+/// `POST /apis/admin/session/renew` with `Authorization: Bearer <renewal token>` (SPEC §1.8):
+/// a fresh session JWT for a widget that holds its session in memory, for as long as the
+/// session lives. No cookie is set or read: cookie sessions renew through `GET …/session/`.
+pub async fn renew(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let token = bearer_token(req, ctx, QueryToken::Ignored)?.ok_or(ApiError::Unauthenticated)?;
+    let db = db(env)?;
+    let session = by_renewal_token(&token, env, &db, ctx).await?;
+    let (jwt, exp) = fresh_jwt(&session, env, ctx)?;
+    json(
+        200,
+        &wire::SignedIn {
+            user: session.user(),
+            expires_at: session.expires_at,
+            access_token: jwt,
+            token_type: "Bearer".into(),
+            access_token_expires_at: exp,
+            renewal_token: None,
+        },
+    )
+}
+
+/// A new session JWT of `session` and its `exp`.
+fn fresh_jwt(
+    session: &SessionRecord,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<(String, u64), ApiError> {
+    let jti = authcore::jwt::hex(&crate::runtime::random::<16>()?);
+    let claims = session.jwt_claims(&ctx.issuer, jti, ctx.now, ctx.config.jwt_ttl);
+    Ok((sign_session(&claims, &signing_key(env, ctx)?)?, claims.exp))
 }
 
 /// `DELETE /apis/admin/session/`: revokes the session and expires both cookies.
@@ -172,7 +213,6 @@ pub async fn sign_out(
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    check_csrf(req, env, ctx)?;
     let db = db(env)?;
     let auth = authenticate_session(req, env, &db, ctx).await?;
     sessions::revoke(&db, &auth.session.id, ctx.now).await?;

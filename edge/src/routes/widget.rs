@@ -2,8 +2,9 @@
 //! configurations, and the widget page with its security headers.
 
 use authcore::{ApiError, Platform};
-use worker::{Env, Response};
+use worker::Response;
 
+use crate::context::RequestContext;
 use crate::http::{internal, set};
 
 /// The widget page; its script reads the URL and signs in (see `widget/`).
@@ -24,9 +25,9 @@ pub fn legacy_redirect(platform: &str, query: Option<&str>) -> Result<Response, 
 }
 
 /// `GET /v2/widget/<platform>`: the page, framable only by the platform's desktop origins.
-pub fn page(env: &Env, platform: &str) -> Result<Response, ApiError> {
+pub fn page(ctx: &RequestContext, platform: &str) -> Result<Response, ApiError> {
     let platform = Platform::parse(platform)?;
-    let origins = crate::config::desktop_origins(env, platform).as_csp_sources();
+    let origins = ctx.config.desktop_origins(platform).as_csp_sources();
     let ancestors = if origins.is_empty() {
         "'none'"
     } else {

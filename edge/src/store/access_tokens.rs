@@ -5,7 +5,9 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{first, run, seconds, statement};
+use authcore::credential::Status;
+
+use super::{all, changes, first, run, seconds, statement};
 
 /// A token about to be handed out.
 #[derive(Debug, Clone)]
@@ -14,8 +16,9 @@ pub struct NewAccessToken<'a> {
     pub jti: &'a str,
     /// The service it acts for.
     pub service_id: &'a str,
-    /// The key the client authenticated with (`None` for a testing token).
-    pub credential_id: Option<&'a str>,
+    /// The key the client authenticated with, or the key a testing token was minted for: the
+    /// token lives only while that key is active.
+    pub credential_id: &'a str,
     /// The scopes granted.
     pub scope: &'a str,
     /// Whether it is a testing token.
@@ -41,8 +44,7 @@ pub async fn insert(
             t.jti.into(),
             account.as_str().into(),
             t.service_id.into(),
-            t.credential_id
-                .map_or(wasm_bindgen::JsValue::NULL, Into::into),
+            t.credential_id.into(),
             t.scope.into(),
             u32::from(t.testing).into(),
             seconds(t.issued_at),
@@ -53,7 +55,9 @@ pub async fn insert(
     Ok(())
 }
 
-/// Whether token `jti` of `service_id` is on record and not revoked.
+/// Whether token `jti` of `service_id` is on record, not revoked, and its key still active. The
+/// key is read with the token, so a token minted while its key was being discarded dies with
+/// the key even though the discard's revocation ran before the token's row existed.
 pub async fn is_live(
     db: &D1Database,
     account: &Account,
@@ -63,14 +67,73 @@ pub async fn is_live(
     #[derive(Deserialize)]
     struct Row {
         revoked_at: Option<f64>,
+        status: Option<String>,
     }
     let row: Option<Row> = first(
         db,
-        "SELECT revoked_at FROM access_tokens WHERE jti = ?1 AND account = ?2 AND service_id = ?3",
+        "SELECT t.revoked_at, c.status FROM access_tokens t
+           LEFT JOIN credentials c ON c.id = t.credential_id AND c.service_id = t.service_id
+         WHERE t.jti = ?1 AND t.account = ?2 AND t.service_id = ?3",
         &[jti.into(), account.as_str().into(), service_id.into()],
     )
     .await?;
-    Ok(row.is_some_and(|r| r.revoked_at.is_none()))
+    Ok(row.is_some_and(|r| {
+        r.revoked_at.is_none() && r.status.as_deref() == Some(Status::Active.as_str())
+    }))
+}
+
+/// A live testing token, as the owner's console lists it (never the token itself).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TestingTokenRow {
+    /// The token's `jti`.
+    pub jti: String,
+    /// The key it ends with.
+    pub credential_id: String,
+    /// Issued at (unix seconds).
+    pub issued_at: f64,
+    /// Expires at (unix seconds).
+    pub expires_at: f64,
+}
+
+/// The service's testing tokens that are neither revoked nor expired, newest first.
+pub async fn live_testing_tokens(
+    db: &D1Database,
+    account: &Account,
+    service_id: &str,
+    now: u64,
+) -> Result<Vec<TestingTokenRow>, ApiError> {
+    all(
+        db,
+        "SELECT jti, credential_id, issued_at, expires_at FROM access_tokens
+         WHERE account = ?1 AND service_id = ?2 AND testing = 1 AND revoked_at IS NULL
+           AND expires_at > ?3 ORDER BY issued_at DESC, jti",
+        &[account.as_str().into(), service_id.into(), seconds(now)],
+    )
+    .await
+}
+
+/// Revokes testing token `jti` of `service_id`; whether a live one was revoked.
+pub async fn revoke_testing(
+    db: &D1Database,
+    account: &Account,
+    service_id: &str,
+    jti: &str,
+    now: u64,
+) -> Result<bool, ApiError> {
+    changes(
+        db,
+        "UPDATE access_tokens SET revoked_at = ?4
+         WHERE jti = ?1 AND account = ?2 AND service_id = ?3 AND testing = 1
+           AND revoked_at IS NULL AND expires_at > ?4",
+        &[
+            jti.into(),
+            account.as_str().into(),
+            service_id.into(),
+            seconds(now),
+        ],
+    )
+    .await
+    .map(|n| n > 0)
 }
 
 /// Revokes token `jti` of `service_id` (RFC 7009): idempotent, and a token of another client

@@ -257,45 +257,58 @@ pub async fn apply(
     Ok(bumped == 1)
 }
 
-/// The service and credential a presented service key belongs to, by its keyed hash.
+/// A service key found by its keyed hash: its service, its status and the service's scopes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeyRow {
+    /// The service it belongs to.
+    pub service_id: String,
+    /// `cred_…`.
+    pub id: String,
+    /// `active` or `inactive`.
+    pub status: String,
+    /// The service's scopes.
+    pub scopes: String,
+}
+
+/// The service key a presented key is, by its keyed hash.
 pub async fn by_service_key_hash(
     db: &D1Database,
     account: &Account,
     hash: &str,
-) -> Result<Option<(String, String, String)>, ApiError> {
-    #[derive(Deserialize)]
-    struct Row {
-        service_id: String,
-        id: String,
-        status: String,
-    }
-    let row: Option<Row> = first(
+) -> Result<Option<KeyRow>, ApiError> {
+    first(
         db,
-        "SELECT service_id, id, status FROM credentials
-             WHERE secret_ref = ?1 AND kind = 'service_key' AND account = ?2",
+        "SELECT c.service_id, c.id, c.status, s.scopes FROM credentials c
+           JOIN services s ON s.id = c.service_id
+         WHERE c.secret_ref = ?1 AND c.kind = 'service_key' AND c.account = ?2",
         &[hash.into(), account.as_str().into()],
     )
-    .await?;
-    Ok(row.map(|r| (r.service_id, r.id, r.status)))
+    .await
 }
 
-/// The active JWT credentials of a service: `(id, salt)` pairs.
+/// An active JWT credential: its id, its salt and the service's scopes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwtRow {
+    /// `cred_…`.
+    pub id: String,
+    /// The salt its secret is derived with.
+    pub secret_ref: String,
+    /// The service's scopes.
+    pub scopes: String,
+}
+
+/// The active JWT credentials of a service.
 pub async fn active_jwt_salts(
     db: &D1Database,
     account: &Account,
     service_id: &str,
-) -> Result<Vec<(String, String)>, ApiError> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: String,
-        secret_ref: String,
-    }
-    let rows: Vec<Row> = all(
+) -> Result<Vec<JwtRow>, ApiError> {
+    all(
         db,
-        "SELECT id, secret_ref FROM credentials
-             WHERE account = ?1 AND service_id = ?2 AND kind = 'jwt' AND status = 'active'",
+        "SELECT c.id, c.secret_ref, s.scopes FROM credentials c
+           JOIN services s ON s.id = c.service_id
+         WHERE c.account = ?1 AND c.service_id = ?2 AND c.kind = 'jwt' AND c.status = 'active'",
         &[account.as_str().into(), service_id.into()],
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.secret_ref)).collect())
+    .await
 }

@@ -40,6 +40,16 @@ async fn run(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<(), ApiErro
     Ok(())
 }
 
+/// Runs a write; how many rows it changed.
+async fn changes(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<usize, ApiError> {
+    let result = statement(db, sql, args)?.run().await.map_err(internal)?;
+    Ok(result
+        .meta()
+        .map_err(internal)?
+        .and_then(|m| m.changes)
+        .unwrap_or(0))
+}
+
 /// The first row `sql` selects, if any.
 async fn first<T: DeserializeOwned>(
     db: &D1Database,

@@ -4,9 +4,9 @@ use authcore::session::SessionRecord;
 use authcore::ApiError;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
-use super::{first, run, seconds};
+use super::{first, run, seconds, statement};
 
 #[derive(Deserialize)]
 struct Row {
@@ -40,9 +40,13 @@ impl From<Row> for SessionRecord {
 const COLUMNS: &str =
     "id, account, subject, name, role, platform, created_at, expires_at, revoked_at";
 
-/// Stores a new session under the hash of its cookie token.
-pub async fn insert(db: &D1Database, s: &SessionRecord, token_hash: &str) -> Result<(), ApiError> {
-    run(
+/// The statement that stores a new session under the hash of its cookie token.
+pub fn insert(
+    db: &D1Database,
+    s: &SessionRecord,
+    token_hash: &str,
+) -> Result<D1PreparedStatement, ApiError> {
+    statement(
         db,
         "INSERT INTO sessions
            (id, token_hash, account, subject, name, role, platform, created_at, expires_at)
@@ -59,8 +63,6 @@ pub async fn insert(db: &D1Database, s: &SessionRecord, token_hash: &str) -> Res
             seconds(s.expires_at),
         ],
     )
-    .await?;
-    Ok(())
 }
 
 /// The session whose cookie token hashes to `token_hash`.
