@@ -23,7 +23,7 @@ test('set-up: a service', async () => {
 test('a service key authenticates as its service', async () => {
   const res = await whoami({ 'X-Service-Key': svc.key });
   assert.equal(res.status, 200, res.text);
-  assert.deepEqual(res.json, { kind: 'service_key', id: svc.id, account: 'acme', role: 'service', credential_id: svc.keyId });
+  assert.deepEqual(res.json, { kind: 'service_key', id: svc.id, account: 'acme', role: 'service', credential_id: svc.keyId, scope: 'api.read api.write' });
   assert.equal(res.headers['cache-control'], 'no-store');
 });
 
@@ -31,7 +31,7 @@ test('a caller JWT signed with the decoded secret authenticates, with or without
   for (const claims of [{}, { exp: now() + 600 }]) {
     const res = await whoami({ Authorization: `Bearer ${callerJwt(svc, claims)}` });
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.json, { kind: 'caller_jwt', id: svc.id, account: 'acme', role: 'service', credential_id: svc.jwtId });
+    assert.deepEqual(res.json, { kind: 'caller_jwt', id: svc.id, account: 'acme', role: 'service', credential_id: svc.jwtId, scope: 'api.read api.write' });
   }
 });
 

@@ -30,7 +30,9 @@ export function request(method, path, { host = hostOf('acme'), headers = {}, bod
     if (!h['Transfer-Encoding']) h['Content-Length'] = Buffer.byteLength(payload);
   }
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: PORT, method, path, headers: h }, (res) => {
+    // A connection per request: a kept-alive socket left idle while a test reads storage can be
+    // closed by wrangler dev's proxy (Node's 5 s keep-alive timeout) just as it is reused.
+    const req = httpRequest({ host: '127.0.0.1', port: PORT, method, path, headers: h, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -64,9 +66,11 @@ export function assertError(res, status, code) {
 }
 
 let client = 0;
-/** A client address of its own (CF-Connecting-IP, from the IPv6 documentation range, in a /64
- *  of its own, unique across test files by process id), so the sign-in throttle of one test
- *  never touches another's: the throttle buckets IPv6 clients by /64.
+/** A client address of its own (CF-Connecting-IP, a unique local IPv6 address in a /64 of its
+ *  own: the process id and a counter fill the first 64 bits), so the sign-in throttle of one
+ *  test never touches another's: the throttle buckets IPv6 clients by /64.
  *  workerd keeps a CF-Connecting-IP the client sends; Cloudflare would overwrite it. */
-export const freshClient = () =>
-  `2001:db8:${(process.pid >>> 16).toString(16)}:${(process.pid & 0xffff).toString(16)}:${(++client).toString(16)}::1`;
+export const freshClient = () => {
+  const hex = (n) => n.toString(16);
+  return `fd00:${hex(process.pid >>> 16)}:${hex(process.pid & 0xffff)}:${hex(++client)}::1`;
+};
