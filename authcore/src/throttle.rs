@@ -5,7 +5,9 @@
 //! or an IPv6 client's /64, which one subscriber usually holds whole) and one for the whole
 //! account, across clients. The count comes back from one atomic increment, and the attempt is
 //! judged only when both counts are within their limits: so a burst of parallel guesses gets
-//! exactly the limit judged, never more. A right credential gives its count back.
+//! exactly the limit judged, never more. A right credential gives its count back. An attempt a
+//! client makes past its own limit is not counted for the account, so each client adds at most
+//! its own limit to the account's window: locking an account takes many clients, not one.
 //!
 //! While a window is full every attempt is refused, right credentials too, so a guesser learns
 //! nothing from the answer. The price of the account-wide ceiling is that a distributed guesser
@@ -55,7 +57,7 @@ impl ThrottlePolicy {
     pub fn admit(
         &self,
         client: FailureWindow,
-        account: FailureWindow,
+        account: Option<FailureWindow>,
         now: u64,
     ) -> Result<(), ApiError> {
         let over = |w: FailureWindow, max: u32| {
@@ -64,7 +66,7 @@ impl ThrottlePolicy {
         };
         let retry_after = [
             over(client, self.max_failures),
-            over(account, self.account_max_failures),
+            account.and_then(|a| over(a, self.account_max_failures)),
         ]
         .into_iter()
         .flatten()
@@ -127,7 +129,7 @@ mod tests {
         ];
         for (client, account, now, want) in cases {
             let got = P
-                .admit(client, account, now)
+                .admit(client, Some(account), now)
                 .err()
                 .and_then(|e| e.retry_after());
             assert_eq!(got, want, "{client:?} {account:?} at {now}");
@@ -139,9 +141,18 @@ mod tests {
         // Sixty parallel attempts see the counts 1..=60 from the atomic increment: exactly
         // `max_failures` of them are judged.
         let judged = (1..=60)
-            .filter(|n| P.admit(w(1000, *n), w(1000, 1), 1000).is_ok())
+            .filter(|n| P.admit(w(1000, *n), Some(w(1000, 1)), 1000).is_ok())
             .count();
         assert_eq!(judged, P.max_failures as usize);
+    }
+
+    #[test]
+    fn a_client_over_its_own_limit_is_refused_without_an_account_count() {
+        let got = P
+            .admit(w(1000, 4), None, 1010)
+            .err()
+            .and_then(|e| e.retry_after());
+        assert_eq!(got, Some(50));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, hostOf, assertError, DESKTOP_ORIGIN } from '../support/client.mjs';
+import { LIVEENGAGE_ONLY_ORIGIN } from '../support/env.mjs';
 import { PORT } from '../support/env.mjs';
 
 test('the legacy widget URL redirects to /v2 with the exact same raw query', async () => {
@@ -37,7 +38,8 @@ test('the widget page is HTML with no-store, no-referrer, nosniff and a CSP fram
   assert.equal(res.headers['referrer-policy'], 'no-referrer');
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   const csp = res.headers['content-security-policy'];
-  assert.match(csp, new RegExp(`frame-ancestors ${DESKTOP_ORIGIN.replace(/[.]/g, '\\.')}(;|$)`));
+  const ancestors = csp.match(/frame-ancestors ([^;]*)/)[1].split(' ');
+  assert.deepEqual(ancestors, [DESKTOP_ORIGIN, LIVEENGAGE_ONLY_ORIGIN], 'only this platform\'s desktops');
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.match(res.text, /<script type="module" src="\/static\/boot\.js">/);

@@ -12,6 +12,14 @@ export const OUTPUT = join(REPO, 'tests', 'output');
 /** The port of the worker under test (set by run.mjs). */
 export const PORT = Number(process.env.DESKGATE_PORT || 8787);
 
+/** The port of the demo upstream behind the gateway (set by run.mjs). */
+export const UPSTREAM_PORT = Number(process.env.DESKGATE_UPSTREAM_PORT || 8788);
+
+/** A desktop origin only the LiveEngage platform allows in the test run, and one only Genesys
+ *  allows (beside the demo desktop's, which both allow). */
+export const LIVEENGAGE_ONLY_ORIGIN = 'https://z1.le.example';
+export const GENESYS_ONLY_ORIGIN = 'https://wde.genesys.example';
+
 /** The demo secrets the worker runs with, by name. */
 export const SECRETS = Object.fromEntries(
   readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8')

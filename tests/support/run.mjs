@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitForHttp, REPO, OUTPUT } from './env.mjs';
+import { freePort, waitForHttp, REPO, OUTPUT, LIVEENGAGE_ONLY_ORIGIN, GENESYS_ONLY_ORIGIN } from './env.mjs';
 
 const edge = join(REPO, 'edge');
 // One folder per run, so two runs on one machine never share storage or a log; it is removed
@@ -36,13 +36,16 @@ const desktop = `http://127.0.0.1:${port}`;
 const log = createWriteStream(join(runDir, 'wrangler.log'));
 const server = spawn(wrangler, [
   'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-  '--persist-to', state, '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'warn',
+  '--persist-to', state, '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'log',
   // The demo desktop is served on this run's port, so it is the allowed desktop origin.
-  '--var', `DESKTOP_ORIGINS_LIVEENGAGE:${desktop}`, '--var', `DESKTOP_ORIGINS_GENESYS:${desktop}`,
+  // Each platform also allows one origin of its own, so a test can tell the lists apart.
+  '--var', `DESKTOP_ORIGINS_LIVEENGAGE:${desktop} ${LIVEENGAGE_ONLY_ORIGIN}`,
+  '--var', `DESKTOP_ORIGINS_GENESYS:${desktop} ${GENESYS_ONLY_ORIGIN}`,
   '--var', `UPSTREAM_URL:http://127.0.0.1:${upstreamPort}`,
 ], { cwd: edge, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 server.stdout.pipe(log);
 server.stderr.pipe(log);
+
 const stop = () => { try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ } };
 process.on('exit', stop);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
@@ -60,7 +63,7 @@ const suites = tiers.flatMap((dir) =>
   readdirSync(join(REPO, 'tests', dir)).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests', dir, f)));
 const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...suites], {
   cwd: REPO, stdio: 'inherit',
-  env: { ...process.env, DESKGATE_PORT: String(port), DESKGATE_STATE: state },
+  env: { ...process.env, DESKGATE_PORT: String(port), DESKGATE_STATE: state, DESKGATE_UPSTREAM_PORT: String(upstreamPort) },
 });
 stop();
 if (run.status === 0) { try { rmSync(runDir, { recursive: true, force: true }); } catch { /* still closing */ } }

@@ -54,6 +54,7 @@ pub async fn guarded(
         &ctx.client,
         ctx.now,
         policy.window_seconds,
+        policy.max_failures,
     )
     .await?;
     policy.admit(counted.client, counted.account, ctx.now)?;

@@ -17,8 +17,10 @@ use crate::http::internal;
 pub struct Counted {
     /// The client's window, this attempt included.
     pub client: FailureWindow,
-    /// The account's window, this attempt included.
-    pub account: FailureWindow,
+    /// The account's window, this attempt included; `None` when the client's window was
+    /// already over its limit, so the attempt was not counted for the account: one client
+    /// locked out of its own window cannot go on to lock every client out of the account.
+    pub account: Option<FailureWindow>,
 }
 
 #[derive(Deserialize)]
@@ -27,34 +29,50 @@ struct Row {
     failures: f64,
 }
 
-/// Counts one attempt for `client` and for the whole account, starting a new window where the
-/// old one has closed; returns both windows as they now are. One round trip.
+/// Counts one attempt for `client`, and for the whole account unless the client has already
+/// used up `client_max`, starting a new window where the old one has closed; returns the
+/// windows as they now are. One round trip: both upserts run in one batch, the second reading
+/// what the first wrote.
 pub async fn count_attempt(
     db: &D1Database,
     account: &Account,
     client: &str,
     now: u64,
     window_seconds: u64,
+    client_max: u32,
 ) -> Result<Counted, ApiError> {
-    let upsert = |bucket: &str| {
-        statement(
-            db,
+    const UPSERT: &str = "ON CONFLICT (account, client) DO UPDATE SET
+           failures   = CASE WHEN started_at + ?4 <= ?3 THEN 1  ELSE failures + 1 END,
+           started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END
+         RETURNING started_at, failures";
+    let args = [
+        account.as_str().into(),
+        client.into(),
+        seconds(now),
+        seconds(window_seconds),
+        client_max.into(),
+        ACCOUNT_BUCKET.into(),
+    ];
+    let for_client = statement(
+        db,
+        &format!(
             "INSERT INTO signin_failures (account, client, started_at, failures)
-             VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (account, client) DO UPDATE SET
-               failures   = CASE WHEN started_at + ?4 <= ?3 THEN 1  ELSE failures + 1 END,
-               started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END
-             RETURNING started_at, failures",
-            &[
-                account.as_str().into(),
-                bucket.into(),
-                seconds(now),
-                seconds(window_seconds),
-            ],
-        )
-    };
+             VALUES (?1, ?2, ?3, 1) {UPSERT}"
+        ),
+        args.get(..4).unwrap_or_default(),
+    )?;
+    let for_account = statement(
+        db,
+        &format!(
+            "INSERT INTO signin_failures (account, client, started_at, failures)
+             SELECT ?1, ?6, ?3, 1
+             WHERE (SELECT failures FROM signin_failures WHERE account = ?1 AND client = ?2) <= ?5
+             {UPSERT}"
+        ),
+        &args,
+    )?;
     let results = db
-        .batch(vec![upsert(client)?, upsert(ACCOUNT_BUCKET)?])
+        .batch(vec![for_client, for_account])
         .await
         .map_err(internal)?;
     let mut windows = results.iter().map(|r| {
@@ -66,10 +84,10 @@ pub async fn count_attempt(
                 failures: r.failures as u32,
             })
     });
-    match (windows.next().flatten(), windows.next().flatten()) {
-        (Some(client), Some(account)) => Ok(Counted { client, account }),
-        _ => Err(internal("the throttle's upsert returned no row")),
-    }
+    let client = windows.next().flatten();
+    let account = windows.next().flatten();
+    let client = client.ok_or_else(|| internal("the throttle's upsert returned no row"))?;
+    Ok(Counted { client, account })
 }
 
 /// The statements that give a right attempt's count back, in the windows it was counted in
@@ -80,19 +98,23 @@ pub fn give_back(
     client: &str,
     counted: &Counted,
 ) -> Result<Vec<D1PreparedStatement>, ApiError> {
-    [(client, counted.client), (ACCOUNT_BUCKET, counted.account)]
-        .into_iter()
-        .map(|(bucket, window)| {
-            statement(
-                db,
-                "UPDATE signin_failures SET failures = MAX(failures - 1, 0)
+    [
+        Some((client, counted.client)),
+        counted.account.map(|w| (ACCOUNT_BUCKET, w)),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(bucket, window)| {
+        statement(
+            db,
+            "UPDATE signin_failures SET failures = MAX(failures - 1, 0)
              WHERE account = ?1 AND client = ?2 AND started_at = ?3",
-                &[
-                    account.as_str().into(),
-                    bucket.into(),
-                    seconds(window.started_at),
-                ],
-            )
-        })
-        .collect()
+            &[
+                account.as_str().into(),
+                bucket.into(),
+                seconds(window.started_at),
+            ],
+        )
+    })
+    .collect()
 }
