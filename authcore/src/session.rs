@@ -51,6 +51,43 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// How a session was made (SPEC §6): the session JWT's `amr`, shown by `whoami`, the session
+/// endpoint and the gateway identity, so a backend can refuse key-made sessions for sensitive
+/// work. The names are deskgate's (RFC 8176 lists none for an API key or a signed launch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// The account's shared widget API key: always role `agent`.
+    ApiKey,
+    /// A signed launch link (SPEC §6).
+    Launch,
+    /// The owner's password.
+    Password,
+}
+
+impl SignInMethod {
+    /// Every method.
+    pub const ALL: [SignInMethod; 3] = [Self::ApiKey, Self::Launch, Self::Password];
+
+    /// The name in `amr`, storage and the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Launch => "launch",
+            Self::Password => "password",
+        }
+    }
+
+    /// The method a stored name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// The `amr` claim: a list of one.
+    pub fn amr(self) -> Vec<String> {
+        vec![self.as_str().to_owned()]
+    }
+}
+
 /// A session as storage keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -66,6 +103,10 @@ pub struct SessionRecord {
     pub role: String,
     /// The platform.
     pub platform: String,
+    /// How it was made.
+    pub method: SignInMethod,
+    /// The address it was made from (for the owner's sessions panel).
+    pub ip: String,
     /// Created at (unix seconds).
     pub created_at: u64,
     /// Ends at (unix seconds).
@@ -102,6 +143,7 @@ impl SessionRecord {
             role: self.role.clone(),
             plat: self.platform.clone(),
             sid: self.id.clone(),
+            amr: self.method.amr(),
             jti,
             iat: now,
             exp: now + ttl.min(self.expires_at.saturating_sub(now)).max(1),
@@ -121,6 +163,8 @@ mod tests {
             name: "Ann".into(),
             role: "agent".into(),
             platform: "genesys".into(),
+            method: SignInMethod::ApiKey,
+            ip: "192.0.2.1".into(),
             created_at: 100,
             expires_at: 200,
             revoked: false,
@@ -148,6 +192,16 @@ mod tests {
         assert!(!r.is_live("acme", 200));
         assert!(!r.is_live("globex", 150));
         assert!(!SessionRecord { revoked: true, ..r }.is_live("acme", 150));
+    }
+
+    #[test]
+    fn the_sign_in_method_is_named_in_amr_and_reads_back() {
+        for m in SignInMethod::ALL {
+            assert_eq!(SignInMethod::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(SignInMethod::parse("pwd"), None);
+        let c = record().jwt_claims("https://acme.x", "j".into(), 150, 3600);
+        assert_eq!(c.amr, ["api_key"]);
     }
 
     #[test]

@@ -57,6 +57,7 @@ fn claims(sub: String, name: String) -> SessionClaims {
         role: "agent".into(),
         plat: "genesys".into(),
         sid: "0123456789abcdef0123456789abcdef".into(),
+        amr: vec!["api_key".into()],
         jti: "fedcba9876543210fedcba9876543210".into(),
         iat: NOW,
         exp: NOW + 3600,

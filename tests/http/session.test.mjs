@@ -39,7 +39,7 @@ test('the session is readable by session cookie, JWT cookie or bearer token', as
   for (const headers of [cookie({ session: s.session, jwt: s.jwt }), cookie({ jwt: s.jwt }), bearer(s.jwt)]) {
     const res = await get(headers);
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.json, { user: s.body.user, expires_at: s.body.expires_at });
+    assert.deepEqual(res.json, { user: s.body.user, amr: ['api_key'], expires_at: s.body.expires_at });
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.deepEqual(res.cookies, [], 'a valid JWT is not replaced');
   }
@@ -131,4 +131,38 @@ test('a cross-site sign-out is refused by the CSRF check and the session lives o
 
 test('signing out without a session is 401', async () => {
   assertError(await request('DELETE', SESSION), 401, 'unauthenticated');
+});
+
+test('a session says how it was made: amr in the JWT, the session, whoami and the gateway identity', async () => {
+  const s = await signIn();
+  assert.deepEqual(decodeJwt(s.jwt).amr, ['api_key']);
+  assert.deepEqual(s.body.amr, ['api_key']);
+  const seen = await request('GET', '/api/me', { headers: bearer(s.jwt) });
+  assert.deepEqual(decodeJwt(seen.json.headers['x-deskgate-identity']).amr, ['api_key']);
+  const owner = await request('POST', '/apis/admin/session/password/', {
+    headers: { 'CF-Connecting-IP': freshClient() },
+    body: { username: 'owner', password: SECRETS.acme_admin_password },
+  });
+  assert.deepEqual(decodeJwt(owner.json.access_token).amr, ['password']);
+  assert.deepEqual((await request('GET', '/v1/whoami', { headers: bearer(owner.json.access_token) })).json.amr, ['password']);
+});
+
+test('every sign-in is audited with who, how, on which platform and from where', async () => {
+  const client = freshClient();
+  const res = await request('POST', '/apis/admin/session/api-key', {
+    headers: { 'CF-Connecting-IP': client },
+    body: { api_key: SECRETS.acme_integration_api_key, agent_id: 'audited-9', agent_name: 'Au Dit', platform: 'liveengage' },
+  });
+  assert.equal(res.status, 200, res.text);
+  const owner = await request('POST', '/apis/admin/session/password/', {
+    headers: { 'CF-Connecting-IP': freshClient() },
+    body: { username: 'owner', password: SECRETS.acme_admin_password },
+  });
+  const audit = await request('GET', '/apis/admin/audit', { headers: bearer(owner.json.access_token) });
+  const entry = audit.json.entries.find((e) => e.action === 'session.create' && e.actor === 'audited-9');
+  assert.ok(entry, JSON.stringify(audit.json.entries.slice(0, 3)));
+  assert.equal(entry.detail, 'method=api_key platform=liveengage');
+  assert.equal(entry.ip, client);
+  assert.equal(entry.target, decodeJwt(res.json.access_token).sid);
+  assert.ok(!audit.text.includes(SECRETS.acme_integration_api_key));
 });

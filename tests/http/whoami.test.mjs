@@ -84,7 +84,7 @@ test('sessions answer whoami by cookie or session JWT, and nothing at all is 401
     headers: { 'CF-Connecting-IP': freshClient() },
     body: { api_key: SECRETS.acme_integration_api_key, agent_id: '5', agent_name: 'Ann', platform: 'liveengage' },
   });
-  const want = { kind: 'session', id: '5', account: 'acme', role: 'agent', name: 'Ann', platform: 'liveengage' };
+  const want = { kind: 'session', id: '5', account: 'acme', role: 'agent', name: 'Ann', platform: 'liveengage', amr: ['api_key'] };
   const session = cookieValue(res.cookies, '__Host-deskgate_session');
   for (const headers of [{ Cookie: `__Host-deskgate_session=${session}` }, { Authorization: `Bearer ${res.json.access_token}` }]) {
     assert.deepEqual((await whoami(headers)).json, want);

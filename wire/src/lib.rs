@@ -26,6 +26,8 @@ pub struct User {
 pub struct SignedIn {
     /// Who is signed in.
     pub user: User,
+    /// How the session was made: `["api_key"]`, `["launch"]` or `["password"]` (SPEC §6).
+    pub amr: Vec<String>,
     /// When the server-side session ends (unix seconds).
     pub expires_at: u64,
     /// The session JWT (also set as the `__Host-deskgate_jwt` cookie by a sign-in).
@@ -45,6 +47,8 @@ pub struct SignedIn {
 pub struct SessionInfo {
     /// Who is signed in.
     pub user: User,
+    /// How the session was made.
+    pub amr: Vec<String>,
     /// When the server-side session ends (unix seconds).
     pub expires_at: u64,
 }
@@ -149,6 +153,8 @@ pub struct AuditEntry {
     pub target: String,
     /// From which address.
     pub ip: String,
+    /// What else there is to say: a sign-in's method and platform, say (never a secret).
+    pub detail: String,
 }
 
 /// Body of `GET /apis/admin/audit`.
@@ -161,7 +167,7 @@ pub struct AuditLog {
 /// Body of `GET /v1/whoami`: whoever authenticated the request, by whichever method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Whoami {
-    /// `session`, `service_key` or `caller_jwt`.
+    /// `session`, `access_token`, `service_key` or `caller_jwt`.
     pub kind: String,
     /// The agent or owner id, or the service id.
     pub id: String,
@@ -178,12 +184,15 @@ pub struct Whoami {
     /// The credential that authenticated the call (service keys and caller JWTs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
-    /// The scopes of an access token.
+    /// The scopes a service is limited to (every service principal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Set on a testing access token (seed 003).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub testing: Option<bool>,
+    /// How a session was made (sessions): `["api_key"]`, `["launch"]` or `["password"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// The body of a successful token request (RFC 6749 §5.1).

@@ -165,6 +165,7 @@ mod tests {
             role: "agent".into(),
             plat: "genesys".into(),
             sid: "s".into(),
+            amr: vec!["api_key".into()],
             jti: "j".into(),
             iat: NOW,
             exp: NOW + 60,

@@ -27,9 +27,12 @@ pub struct IdentityClaims {
     pub acc: String,
     /// `agent`, `owner` or `service`.
     pub role: String,
-    /// The scopes of an access token.
+    /// The scopes a service is limited to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// How a session was made (sessions only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
     /// This token's id.
     pub jti: String,
     /// Issued at (unix seconds).

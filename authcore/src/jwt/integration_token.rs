@@ -153,6 +153,8 @@ mod tests {
             name: "Ann".into(),
             role: "agent".into(),
             platform: "genesys".into(),
+            method: crate::session::SignInMethod::ApiKey,
+            ip: "192.0.2.1".into(),
             created_at: NOW - 100,
             expires_at: NOW + 8 * 3600,
             revoked: false,

@@ -30,6 +30,8 @@ pub struct SessionClaims {
     pub plat: String,
     /// The server-side session this token belongs to; revoking it revokes the token.
     pub sid: String,
+    /// How the session was made: `["api_key"]`, `["launch"]` or `["password"]` (SPEC §6).
+    pub amr: Vec<String>,
     /// This token's unique id.
     pub jti: String,
     /// Issued at (unix seconds).
@@ -107,6 +109,7 @@ mod tests {
             role: "agent".into(),
             plat: "liveengage".into(),
             sid: "s1".into(),
+            amr: vec!["api_key".into()],
             jti: "j1".into(),
             iat: NOW,
             exp: NOW + 3600,

@@ -70,6 +70,7 @@ impl Principal {
             credential_id: Some(s.credential_id.clone()),
             scope: Some(s.scopes.clone()),
             testing: None,
+            amr: None,
         };
         match self {
             Self::Session(auth) => {
@@ -84,6 +85,7 @@ impl Principal {
                     credential_id: None,
                     scope: None,
                     testing: None,
+                    amr: Some(auth.session.method.amr()),
                 }
             }
             Self::AccessToken(claims) => wire::Whoami {
@@ -96,6 +98,7 @@ impl Principal {
                 credential_id: None,
                 scope: Some(claims.scope.clone()),
                 testing: claims.testing.then_some(true),
+                amr: None,
             },
             Self::ServiceKey(s) => service("service_key", s),
             Self::CallerJwt(s) => service("caller_jwt", s),

@@ -58,6 +58,7 @@ impl Admin {
             action,
             target,
             ip: &ctx.client_ip,
+            detail: "",
             at: ctx.now,
         }
     }

@@ -65,6 +65,7 @@ pub async fn forward(
             acc: who.account,
             role: who.role,
             scope: who.scope,
+            amr: who.amr,
             jti: authcore::jwt::hex(&crate::runtime::random::<16>()?),
             iat: ctx.now,
             exp: ctx.now + TTL_SECONDS,

@@ -7,7 +7,7 @@ use authcore::cookie::{expire_cookie, set_cookie, JWT_COOKIE, SESSION_COOKIE};
 use authcore::jwt::renewal_token::{sign_renewal, RenewalClaims};
 use authcore::jwt::session_token::sign_session;
 use authcore::jwt::SigningKey;
-use authcore::session::{token_hash, NewSessionIds, SessionRecord, RANDOM_BYTES};
+use authcore::session::{token_hash, NewSessionIds, SessionRecord, SignInMethod, RANDOM_BYTES};
 use authcore::signin::{parse_sign_in, API_KEY_ROLE};
 use authcore::ApiError;
 use worker::web_sys::Request;
@@ -19,7 +19,7 @@ use crate::auth::{authenticate_session, bearer_token, QueryToken};
 use crate::config::{admin_password, integration_api_key};
 use crate::context::RequestContext;
 use crate::http::{append, internal, json, no_content, read_json_body};
-use crate::store::{db, sessions};
+use crate::store::{audit, db, sessions};
 
 /// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first; the only
 /// write before the key is judged is the throttle's count.
@@ -53,6 +53,7 @@ pub async fn sign_in_with_api_key(
             name: sign_in.agent_name,
             role: API_KEY_ROLE,
             platform: sign_in.platform.as_str(),
+            method: SignInMethod::ApiKey,
         },
     )
     .await
@@ -82,6 +83,7 @@ pub async fn sign_in_with_password(
             name: "Account owner".to_owned(),
             role: OWNER_ROLE,
             platform: CONSOLE_PLATFORM,
+            method: SignInMethod::Password,
         },
     )
     .await
@@ -93,6 +95,7 @@ struct NewSession {
     name: String,
     role: &'static str,
     platform: &'static str,
+    method: SignInMethod,
 }
 
 /// Stores a new session (and gives the attempt's count back, in the same batch) and answers
@@ -112,6 +115,8 @@ async fn start_session(
         name: new.name,
         role: new.role.to_owned(),
         platform: new.platform.to_owned(),
+        method: new.method,
+        ip: ctx.client_ip.clone(),
         created_at: ctx.now,
         expires_at: ctx.now + ctx.config.session_ttl,
         revoked: false,
@@ -123,7 +128,25 @@ async fn start_session(
         &RenewalClaims::new(&session, &ctx.issuer, ctx.now),
         signing_key,
     )?;
-    let mut batch = vec![sessions::insert(db, &session, &token_hash(&ids.token))?];
+    // SPEC §8: every sign-in is on record, so the owner sees who signed in as whom, from where.
+    let detail = format!(
+        "method={} platform={}",
+        session.method.as_str(),
+        session.platform
+    );
+    let entry = audit::Entry {
+        account: &ctx.account,
+        actor: &session.subject,
+        action: "session.create",
+        target: &session.id,
+        ip: &ctx.client_ip,
+        detail: &detail,
+        at: ctx.now,
+    };
+    let mut batch = vec![
+        sessions::insert(db, &session, &token_hash(&ids.token))?,
+        audit::insert(db, &entry, None)?,
+    ];
     batch.extend(attempt.give_back(db, ctx)?);
     db.batch(batch).await.map_err(internal)?;
 
@@ -131,6 +154,7 @@ async fn start_session(
         200,
         &wire::SignedIn {
             user: session.user(),
+            amr: session.method.amr(),
             expires_at: session.expires_at,
             access_token: jwt.clone(),
             token_type: "Bearer".into(),
@@ -161,6 +185,7 @@ pub async fn current(req: &Request, env: &Env, ctx: &RequestContext) -> Result<R
         200,
         &wire::SessionInfo {
             user: session.user(),
+            amr: session.method.amr(),
             expires_at: session.expires_at,
         },
     )?;
@@ -187,6 +212,7 @@ pub async fn renew(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Res
         200,
         &wire::SignedIn {
             user: session.user(),
+            amr: session.method.amr(),
             expires_at: session.expires_at,
             access_token: jwt,
             token_type: "Bearer".into(),

@@ -15,8 +15,10 @@ pub struct Entry<'a> {
     pub actor: &'a str,
     /// What: `service.create`, `credential.discard`, …
     pub action: &'a str,
-    /// Which service or credential.
+    /// Which service, credential or session.
     pub target: &'a str,
+    /// What else there is to say, never a secret: a sign-in's method and platform, say.
+    pub detail: &'a str,
     /// From which address.
     pub ip: &'a str,
     /// When (unix seconds).
@@ -37,19 +39,20 @@ pub fn insert(
         entry.action.into(),
         entry.target.into(),
         entry.ip.into(),
+        entry.detail.into(),
     ];
     match guard {
         None => statement(
             db,
-            "INSERT INTO audit_log (account, at, actor, action, target, ip)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO audit_log (account, at, actor, action, target, ip, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             &values,
         ),
         Some((service_id, version)) => statement(
             db,
-            "INSERT INTO audit_log (account, at, actor, action, target, ip)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6
-             WHERE (SELECT version FROM services WHERE id = ?7) = ?8",
+            "INSERT INTO audit_log (account, at, actor, action, target, ip, detail)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+             WHERE (SELECT version FROM services WHERE id = ?8) = ?9",
             &[&values[..], &[service_id.into(), seconds(version)]].concat(),
         ),
     }
@@ -62,6 +65,7 @@ struct Row {
     action: String,
     target: String,
     ip: String,
+    detail: String,
 }
 
 /// The account's newest `limit` entries, newest first.
@@ -72,7 +76,7 @@ pub async fn newest(
 ) -> Result<Vec<wire::AuditEntry>, ApiError> {
     let rows: Vec<Row> = all(
         db,
-        "SELECT at, actor, action, target, ip FROM audit_log
+        "SELECT at, actor, action, target, ip, detail FROM audit_log
              WHERE account = ?1 ORDER BY id DESC LIMIT ?2",
         &[account.as_str().into(), limit.into()],
     )
@@ -85,6 +89,7 @@ pub async fn newest(
             action: r.action,
             target: r.target,
             ip: r.ip,
+            detail: r.detail,
         })
         .collect())
 }

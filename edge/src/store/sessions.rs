@@ -1,6 +1,6 @@
 //! The `sessions` table: created by a sign-in, read by every session check, revoked by sign-out.
 
-use authcore::session::SessionRecord;
+use authcore::session::{SessionRecord, SignInMethod};
 use authcore::ApiError;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -16,6 +16,8 @@ struct Row {
     name: String,
     role: String,
     platform: String,
+    method: String,
+    ip: String,
     created_at: f64,
     expires_at: f64,
     revoked_at: Option<f64>,
@@ -30,6 +32,9 @@ impl From<Row> for SessionRecord {
             name: r.name,
             role: r.role,
             platform: r.platform,
+            // A name this code did not write is read as the weakest method.
+            method: SignInMethod::parse(&r.method).unwrap_or(SignInMethod::ApiKey),
+            ip: r.ip,
             created_at: r.created_at as u64,
             expires_at: r.expires_at as u64,
             revoked: r.revoked_at.is_some(),
@@ -38,7 +43,7 @@ impl From<Row> for SessionRecord {
 }
 
 const COLUMNS: &str =
-    "id, account, subject, name, role, platform, created_at, expires_at, revoked_at";
+    "id, account, subject, name, role, platform, method, ip, created_at, expires_at, revoked_at";
 
 /// The statement that stores a new session under the hash of its cookie token.
 pub fn insert(
@@ -48,9 +53,9 @@ pub fn insert(
 ) -> Result<D1PreparedStatement, ApiError> {
     statement(
         db,
-        "INSERT INTO sessions
-           (id, token_hash, account, subject, name, role, platform, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, method, ip,
+           created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         &[
             s.id.as_str().into(),
             token_hash.into(),
@@ -59,6 +64,8 @@ pub fn insert(
             s.name.as_str().into(),
             s.role.as_str().into(),
             s.platform.as_str().into(),
+            s.method.as_str().into(),
+            s.ip.as_str().into(),
             seconds(s.created_at),
             seconds(s.expires_at),
         ],
