@@ -4,6 +4,7 @@
 //!
 //! Each property runs `PROPTEST_CASES` cases (256 by default), natively, in a few seconds.
 
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(
     missing_docs,
     clippy::unwrap_used,
