@@ -35,6 +35,10 @@ pub enum ApiError {
     /// for all three, so a caller cannot tell which accounts exist.
     #[error("the API key was refused")]
     InvalidApiKey,
+    /// When a launch token is refused, for whatever reason (SPEC §6): one answer for all, so a
+    /// caller learns nothing about the account's keys.
+    #[error("the launch link was refused")]
+    InvalidLaunch,
     /// When a browser request comes from an origin that is neither the account's nor an allowed
     /// desktop's (CSRF and login-CSRF defence).
     #[error("requests from this origin are not allowed")]
@@ -109,6 +113,7 @@ impl ApiError {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidApiKey | Self::Unauthenticated | Self::InvalidToken => 401,
+            Self::InvalidLaunch => 401,
             Self::OriginNotAllowed | Self::Forbidden | Self::InvalidPassword => 403,
             Self::InvalidCredentials | Self::InvalidClient => 401,
             Self::UnsupportedGrantType | Self::InvalidScope => 400,
@@ -131,6 +136,7 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidApiKey => "invalid_api_key",
+            Self::InvalidLaunch => "invalid_launch",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unauthenticated => "unauthenticated",
@@ -157,6 +163,7 @@ impl ApiError {
         match self {
             Self::InvalidApiKey => Some(r#"ApiKey realm="deskgate""#.into()),
             Self::InvalidCredentials => Some(r#"Password realm="deskgate""#.into()),
+            Self::InvalidLaunch => Some(r#"Launch realm="deskgate""#.into()),
             Self::Unauthenticated => Some(r#"Bearer realm="deskgate""#.into()),
             Self::InvalidToken => Some(r#"Bearer realm="deskgate", error="invalid_token""#.into()),
             Self::InsufficientScope(scope) => Some(format!(
@@ -205,6 +212,7 @@ mod tests {
             ApiError::PayloadTooLarge,
             ApiError::UnsupportedMediaType,
             ApiError::InvalidApiKey,
+            ApiError::InvalidLaunch,
             ApiError::OriginNotAllowed,
             ApiError::TooManyAttempts { retry_after: 1 },
             ApiError::Unauthenticated,

@@ -13,6 +13,7 @@ pub mod credential;
 pub mod error;
 pub mod input;
 pub mod jwt;
+pub mod launch;
 pub mod method;
 pub mod oauth;
 pub mod origin;

@@ -263,20 +263,20 @@ pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenErr
 }
 
 /// A compact JWS cut at its dots: the one place a token's shape is checked.
-struct JwsParts<'a> {
+pub(crate) struct JwsParts<'a> {
     /// The encoded header.
-    header: &'a str,
+    pub header: &'a str,
     /// The encoded claims.
-    payload: &'a str,
+    pub payload: &'a str,
     /// `header.payload`, what the signature covers.
-    signed: &'a str,
+    pub signed: &'a str,
     /// The encoded signature.
-    signature: &'a str,
+    pub signature: &'a str,
 }
 
 impl<'a> JwsParts<'a> {
     /// Exactly three parts and at most [`MAX_TOKEN_BYTES`], or `Malformed` before any parsing.
-    fn split(token: &'a str) -> Result<Self, TokenError> {
+    pub(crate) fn split(token: &'a str) -> Result<Self, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Malformed);
         }
@@ -295,7 +295,7 @@ impl<'a> JwsParts<'a> {
 }
 
 /// The JSON object in a token's encoded payload.
-fn payload_claims<T: DeserializeOwned>(payload: &str) -> Result<T, TokenError> {
+pub(crate) fn payload_claims<T: DeserializeOwned>(payload: &str) -> Result<T, TokenError> {
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| TokenError::Malformed)?;
@@ -394,48 +394,70 @@ pub mod numeric_date {
     }
 }
 
+/// A JOSE header as the policies read it (RFC 7515 §4.1). `crit`, `jku`, `jwk`, `x5u` and
+/// `x5c` ask the verifier to fetch or trust keys, or to understand extensions: deskgate
+/// understands none of them, so a token carrying one (even as `null`) is refused.
+#[derive(serde::Deserialize)]
+pub(crate) struct JoseHeader {
+    /// `alg`, checked by each policy against its own allow-list.
+    pub alg: Option<String>,
+    /// `typ`.
+    pub typ: Option<String>,
+    /// `kid`.
+    pub kid: Option<String>,
+    #[serde(default)]
+    crit: Present,
+    #[serde(default)]
+    jku: Present,
+    #[serde(default)]
+    jwk: Present,
+    #[serde(default)]
+    x5u: Present,
+    #[serde(default)]
+    x5c: Present,
+}
+
+impl JoseHeader {
+    /// Decodes an encoded header; a member appearing twice is malformed (serde refuses it).
+    pub(crate) fn read(encoded: &str) -> Result<Self, TokenError> {
+        let json = URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| TokenError::Malformed)?;
+        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+    }
+
+    /// `RefusedHeader` when a member asks for what deskgate does not do.
+    pub(crate) fn check_refused(&self) -> Result<(), TokenError> {
+        let refused = [self.crit, self.jku, self.jwk, self.x5u, self.x5c];
+        if refused.iter().any(|h| h.0) {
+            return Err(TokenError::RefusedHeader);
+        }
+        Ok(())
+    }
+
+    /// RFC 7515 §4.1.9: `typ` compares case-insensitively; a plain JWT may leave it out.
+    pub(crate) fn check_typ(&self, expected: &str) -> Result<(), TokenError> {
+        match self.typ.as_deref() {
+            Some(t) if !t.eq_ignore_ascii_case(expected) => Err(TokenError::WrongType),
+            None if expected != TYP_JWT => Err(TokenError::WrongType),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The HS256 policy of deskgate's own tokens and callers' JWTs.
 fn check_header(
     encoded: &str,
     expected_kid: Option<&str>,
     expected_typ: Option<&str>,
 ) -> Result<(), TokenError> {
-    let json = URL_SAFE_NO_PAD
-        .decode(encoded)
-        .map_err(|_| TokenError::Malformed)?;
-    /// The header members the policy reads. `crit`, `jku`, `jwk`, `x5u` and `x5c` ask the
-    /// verifier to fetch or trust keys, or to understand extensions: deskgate understands none
-    /// of them, so a token carrying one (even as `null`) is refused (RFC 7515 §4.1.11).
-    #[derive(serde::Deserialize)]
-    struct JoseHeader {
-        alg: Option<String>,
-        typ: Option<String>,
-        kid: Option<String>,
-        #[serde(default)]
-        crit: Present,
-        #[serde(default)]
-        jku: Present,
-        #[serde(default)]
-        jwk: Present,
-        #[serde(default)]
-        x5u: Present,
-        #[serde(default)]
-        x5c: Present,
-    }
-    let header: JoseHeader = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
+    let header = JoseHeader::read(encoded)?;
     if header.alg.as_deref() != Some("HS256") {
         return Err(TokenError::UnsupportedAlgorithm);
     }
-    let refused = [header.crit, header.jku, header.jwk, header.x5u, header.x5c];
-    if refused.iter().any(|h| h.0) {
-        return Err(TokenError::RefusedHeader);
-    }
-    // RFC 7515 §4.1.9: typ compares case-insensitively; a plain JWT may leave it out.
-    match (expected_typ, header.typ.as_deref()) {
-        (Some(want), Some(t)) if !t.eq_ignore_ascii_case(want) => {
-            return Err(TokenError::WrongType)
-        }
-        (Some(want), None) if want != TYP_JWT => return Err(TokenError::WrongType),
-        _ => {}
+    header.check_refused()?;
+    if let Some(typ) = expected_typ {
+        header.check_typ(typ)?;
     }
     if let Some(kid) = expected_kid {
         if header.kid.as_deref() != Some(kid) {
@@ -447,7 +469,7 @@ fn check_header(
 
 /// Whether a header member is there at all, whatever its value (`null` included).
 #[derive(Debug, Default, Clone, Copy)]
-struct Present(bool);
+pub(crate) struct Present(bool);
 
 impl<'de> serde::Deserialize<'de> for Present {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
