@@ -1,9 +1,10 @@
 // Where one endpoint's CPU goes inside workerd: loads deskgate's worker under wrk for a few
 // seconds with V8's sampling profiler on (through workerd's inspector), prints self time by
 // function and writes bench/output/<scenario>.cpuprofile (open it in Chrome DevTools).
-//   node bench/profile.mjs oauth-token      (ids: see bench/support/scenarios.mjs)
+//   node bench/profile.mjs oauth-token [build dir]     (ids: see bench/support/scenarios.mjs;
+//   the build dir, as edge/build.sh --out-dir writes it, defaults to edge/build)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { runWrk } from './support/load.mjs';
 import { checkScenarios, deskgateFixtures, scenarios } from './support/scenarios.mjs';
@@ -12,7 +13,8 @@ import { freePort } from '../tests/support/env.mjs';
 
 const id = process.argv[2] ?? 'oauth-token';
 const inspectorPort = await freePort();
-const worker = await startDeskgate('profile', { inspectorPort });
+const build = process.argv[3];
+const worker = await startDeskgate('profile', { inspectorPort, ...(build ? { scriptPath: resolve(build, 'worker', 'shim.mjs') } : {}) });
 try {
   const scenario = scenarios(await deskgateFixtures(worker)).find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);
@@ -49,7 +51,8 @@ try {
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log(`${id}: ${load.rps.toFixed(0)} req/s under profiling; self time by function:`);
+  const idle = [...self].filter(([key]) => key.startsWith('(idle) ')).reduce((a, [, us]) => a + us, 0);
+  console.log(`${id}: ${load.rps.toFixed(0)} req/s under profiling; the isolate busy ${((total - idle) / load.requests).toFixed(1)} µs per request; self time by function:`);
   for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
     console.log(`${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
   }

@@ -1,19 +1,21 @@
-// The benchmark: one run, one table. deskgate's Rust worker against a hand-written JavaScript
-// Worker using `jose` (bench/reference/) and a JS "hello" Worker (the runtime's floor), all on
-// workerd without wrangler dev's proxy; then sizes, start-up CPU and the widget's time to
-// signed-in against a plain-JS page. Budgets are checked and printed as `over budget: …` lines;
-// they never fail the run. Run it with scripts/bench.sh (which builds first).
+// The benchmark: one run, one table. deskgate's Rust worker, in its default mode and in strict
+// mode (`REVOCATION_DELAY_SECONDS=0`: every check reads storage), against a hand-written
+// JavaScript Worker using `jose` (bench/reference/, like-for-like with strict mode), Cloudflare's
+// own `@cloudflare/workers-oauth-provider` verifying a bearer token (bench/peers/) and a JS
+// "hello" Worker (the runtime's floor), all on workerd without wrangler dev's proxy; then sizes,
+// start-up CPU and the widget's time to signed-in against a plain-JS page. Budgets are checked and
+// printed as `over budget: …` lines; they never fail the run. Run it with scripts/bench.sh (which
+// builds first).
 //
 // BENCH_SECONDS (2 per run), BENCH_ROUNDS (5 runs per endpoint and Worker, medians reported),
 // BENCH_CONNECTIONS (4), BENCH_STARTUP_RUNS (5) and BENCH_BROWSER_RUNS (15) tune the cost.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { runWrk } from './support/load.mjs';
 import { median, sizeOf, startupMs, timeToSignedIn } from './support/measure.mjs';
-import { checkScenarios, deskgateFixtures, referenceFixtures, scenarios } from './support/scenarios.mjs';
-import { OUTPUT, REPO, SECRETS, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
+import { checkScenarios, deskgateFixtures, peerFixtures, peerScenario, referenceFixtures, scenarios } from './support/scenarios.mjs';
+import { OUTPUT, REPO, SECRETS, bundlePeer, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -23,14 +25,23 @@ const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const BROWSER_RUNS = Number(process.env.BENCH_BROWSER_RUNS ?? 15);
 const KB = 1024;
+// Issue 14's budgets. Throughput is req/s as a multiple of a peer's, per endpoint and its kind
+// (bench/support/scenarios.mjs): `verify` checks a credential, `write` writes D1.
 const BUDGET = {
   workerGzip: 150 * KB, // the worker bundle (wasm + JS glue), gzip
   widgetGzip: 30 * KB, // the widget's wasm + JS glue, gzip
-  throughput: 1.0, // ≥ × the jose reference's requests/s, every endpoint
-  p99: 1.2, // ≤ × the jose reference's p99, every endpoint
-  widgetTime: 1.5, // ≤ × the plain-JS page's time to signed-in
+  // default mode, ≥ × jose
+  defaultVsJose: { verify: 1.5, write: 1.1, redirect: 1.0 },
+  // default mode, every verification endpoint ≥ × workers-oauth-provider's bearer-token check
+  verifyVsPeer: 1.2,
+  strictVsJose: 1.0, // strict mode, every endpoint ≥ × jose
+  p99: 1.2, // ≤ × the jose reference's p99, every endpoint, either mode
+  widgetTime: 1.3, // ≤ × the plain-JS page's time to signed-in
   cpuMs: 10, // Cloudflare's free-plan CPU limit per request
 };
+// Strict mode: every check reads storage. The default mode runs wrangler.toml's vars as they are.
+const STRICT = { REVOCATION_DELAY_SECONDS: '0' };
+const PEER = 'workers-oauth-provider';
 
 const started = Date.now();
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
@@ -38,10 +49,11 @@ rmSync(OUTPUT, { recursive: true, force: true });
 mkdirSync(OUTPUT, { recursive: true });
 
 const reference = bundleReference(join(OUTPUT, 'reference', 'jose_worker.js'));
+const peerBundle = bundlePeer(join(OUTPUT, 'peer', 'workers_oauth_provider.js'));
 
-// ---- load: one endpoint at a time, deskgate and jose in alternating rounds ----
-// All three Workers run at once (an idle one costs nothing); only one is under load at a time,
-// and the rounds alternate who goes first, so drift on a noisy machine hits both alike.
+// ---- load: one endpoint at a time, every Worker that answers it in alternating rounds ----
+// All Workers run at once (an idle one costs nothing); only one is under load at a time, and the
+// rounds alternate the order, so drift on a noisy machine hits them all alike.
 const load = {};
 const measure = (worker, scenario) => {
   const cpuBefore = cpuSeconds(worker.pid);
@@ -56,18 +68,30 @@ const summary = (results) => ({
   bad: results.reduce((n, r) => n + r.bad, 0),
   statuses: results.flatMap((r) => r.statuses),
 });
-const deskgate = await startDeskgate('deskgate');
-const jose = await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars: wranglerVars() });
-const hello = await startScript('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs'));
+const workers = [
+  await startDeskgate('deskgate'),
+  await startDeskgate('strict', { vars: STRICT }),
+  await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars: wranglerVars() }),
+  await startScript(PEER, peerBundle, { kv: ['OAUTH_KV'], flags: ['global_fetch_strictly_public'] }),
+  await startScript('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs')),
+];
+const [deskgate, strict, jose, peer, hello] = workers;
+const defaultDelay = deskgate.vars.REVOCATION_DELAY_SECONDS;
 try {
-  const helloScenario = { id: 'hello', label: 'GET / (JS hello Worker: the floor)', status: 200, method: 'GET', path: '/' };
+  const helloScenario = { id: 'hello', kind: 'floor', label: 'GET / (JS hello Worker: the floor)', status: 200, method: 'GET', path: '/' };
+  const peerRun = peerScenario(await peerFixtures(peer));
   const plans = [
     { name: 'deskgate', worker: deskgate, list: scenarios(await deskgateFixtures(deskgate)) },
+    { name: 'strict', worker: strict, list: scenarios(await deskgateFixtures(strict)) },
     { name: 'jose', worker: jose, list: scenarios(await referenceFixtures(jose)) },
   ];
   for (const plan of plans) await checkScenarios(plan.worker, plan.list);
+  await checkScenarios(peer, [peerRun]);
   await checkScenarios(hello, [helloScenario]);
   const rows = plans[0].list.map((s, i) => plans.map((plan) => ({ plan, scenario: plan.list[i], results: [] })));
+  // The peer's one protected route runs in the rounds of every verification endpoint, so each is
+  // compared with it under the same conditions (this machine's load drifts between rows).
+  for (const row of rows.filter((r) => r[0].scenario.kind === 'verify')) row.push({ plan: { name: PEER, worker: peer }, scenario: peerRun, results: [] });
   rows.push([{ plan: { name: 'hello', worker: hello }, scenario: helloScenario, results: [] }]);
   for (const row of rows) {
     log(`${row[0].scenario.id}`);
@@ -75,10 +99,13 @@ try {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const run of round % 2 ? [...row].reverse() : row) run.results.push(measure(run.plan.worker, run.scenario));
     }
-    load[row[0].scenario.id] = Object.fromEntries([['label', row[0].scenario.label], ...row.map((run) => [run.plan.name, summary(run.results)])]);
+    load[row[0].scenario.id] = Object.fromEntries([
+      ['label', row[0].scenario.label], ['kind', row[0].scenario.kind],
+      ...row.map((run) => [run.plan.name, summary(run.results)]),
+    ]);
   }
 } finally {
-  await Promise.all([deskgate.dispose(), jose.dispose(), hello.dispose()]);
+  await Promise.all(workers.map((w) => w.dispose()));
 }
 
 // ---- start-up CPU, sizes ----
@@ -97,6 +124,7 @@ const sizes = {
   worker: sizeOf([join(build, 'index_bg.wasm'), join(build, 'index.js'), join(build, 'worker', 'shim.mjs')]),
   workerWasm: sizeOf([join(build, 'index_bg.wasm')]),
   jose: sizeOf([reference]),
+  peer: sizeOf([peerBundle]),
   widget: sizeOf([join(pkg, 'widget_bg.wasm'), join(pkg, 'widget.js')]),
   widgetWasm: sizeOf([join(pkg, 'widget_bg.wasm')]),
 };
@@ -137,31 +165,41 @@ lines.push(`deskgate benchmark — ${new Date().toISOString().slice(0, 16).repla
 lines.push(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} alternating runs per endpoint and Worker, against workerd (Miniflare's own socket, no wrangler dev proxy; D1 in memory).`);
 lines.push('CPU = the workerd process\'s CPU time / requests: an upper bound that includes HTTP parsing and local SQLite.');
 lines.push('');
-lines.push('| endpoint | deskgate req/s | jose req/s | ratio | deskgate p50 / p99 ms | jose p50 / p99 ms | p99 ratio | CPU ms/req deskgate / jose |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+lines.push(`deskgate default = wrangler.toml's vars (REVOCATION_DELAY_SECONDS ${defaultDelay === undefined ? 'unset: the default' : `= ${defaultDelay}`}); strict = REVOCATION_DELAY_SECONDS=0, every check reads storage.`);
+lines.push(`peer = ${PEER}'s one protected route (a bearer-token check, one KV read), run in the rounds of every verification endpoint, which is compared with it.`);
+lines.push('');
+lines.push(`| endpoint | default req/s | strict req/s | jose req/s | peer req/s | default / jose | strict / jose | default / peer | p99 ms default / strict / jose (/ peer) | CPU ms/req default / strict / jose (/ peer) |`);
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const [id, row] of Object.entries(load)) {
   if (id === 'hello') continue;
-  const ours = row.deskgate;
-  const ref = row.jose;
-  const ratio = ours.rps / ref.rps;
-  const p99 = ours.p99 / ref.p99;
-  lines.push(`| ${row.label} | ${f0(ours.rps)} | ${f0(ref.rps)} | ${f2(ratio)} | ${f2(ours.p50)} / ${f2(ours.p99)} | ${f2(ref.p50)} / ${f2(ref.p99)} | ${f2(p99)} | ${f2(ours.cpuMs)} / ${f2(ref.cpuMs)} |`);
-  if (ours.statuses.length || ref.statuses.length || ours.bad || ref.bad) {
-    over.push(`unexpected answers under load on ${row.label}: deskgate [${ours.statuses.join(', ')}], jose [${ref.statuses.join(', ')}]`);
+  const { deskgate: ours, strict: safe, jose: ref } = row;
+  const vsJose = ours.rps / ref.rps;
+  const strictVsJose = safe.rps / ref.rps;
+  const own = row[PEER];
+  const vsPeer = own ? ours.rps / own.rps : undefined;
+  const all = [ours, safe, ref, ...(own ? [own] : [])];
+  lines.push(`| ${row.label} | ${f0(ours.rps)} | ${f0(safe.rps)} | ${f0(ref.rps)} | ${own ? f0(own.rps) : ''} | ${f2(vsJose)} | ${f2(strictVsJose)} | ${vsPeer === undefined ? '' : f2(vsPeer)} | ${all.map((r) => f1(r.p99)).join(' / ')} | ${all.map((r) => f2(r.cpuMs)).join(' / ')} |`);
+  for (const [name, r] of Object.entries(row)) {
+    if (typeof r === 'object' && (r.statuses.length || r.bad)) over.push(`unexpected answers under load on ${row.label}: ${name} [${r.statuses.join(', ') || `${r.bad} bad`}]`);
   }
-  if (ratio < BUDGET.throughput) over.push(`throughput of ${row.label}: ${f2(ratio)} × jose (budget ≥ ${f2(BUDGET.throughput)} ×)`);
-  if (p99 > BUDGET.p99) over.push(`p99 of ${row.label}: ${f2(p99)} × jose (budget ≤ ${f2(BUDGET.p99)} ×)`);
-  if (ours.cpuMs > BUDGET.cpuMs) over.push(`CPU per request of ${row.label}: ${f2(ours.cpuMs)} ms (budget ≤ ${BUDGET.cpuMs} ms)`);
+  const budget = BUDGET.defaultVsJose[row.kind];
+  if (vsJose < budget) over.push(`throughput of ${row.label}, default mode: ${f2(vsJose)} × jose (budget ≥ ${f2(budget)} ×)`);
+  if (strictVsJose < BUDGET.strictVsJose) over.push(`throughput of ${row.label}, strict mode: ${f2(strictVsJose)} × jose (budget ≥ ${f2(BUDGET.strictVsJose)} ×)`);
+  if (vsPeer !== undefined && vsPeer < BUDGET.verifyVsPeer) over.push(`throughput of ${row.label}, default mode: ${f2(vsPeer)} × ${PEER} (budget: verification endpoints ≥ ${f2(BUDGET.verifyVsPeer)} ×)`);
+  for (const [mode, r] of [['default', ours], ['strict', safe]]) {
+    if (r.p99 / ref.p99 > BUDGET.p99) over.push(`p99 of ${row.label}, ${mode} mode: ${f2(r.p99 / ref.p99)} × jose (budget ≤ ${f2(BUDGET.p99)} ×)`);
+    if (r.cpuMs > BUDGET.cpuMs) over.push(`CPU per request of ${row.label}, ${mode} mode: ${f2(r.cpuMs)} ms (budget ≤ ${BUDGET.cpuMs} ms)`);
+  }
 }
 const floor = load.hello.hello;
-lines.push(`| ${load.hello.label} | ${f0(floor.rps)} | | | ${f2(floor.p50)} / ${f2(floor.p99)} | | | ${f2(floor.cpuMs)} |`);
+lines.push(`| ${load.hello.label} | ${f0(floor.rps)} | | | | | | | ${f1(floor.p99)} | ${f2(floor.cpuMs)} |`);
 lines.push('');
 const t = Object.fromEntries(Object.entries(widget).map(([label, r]) => [label, median(r.times)]));
 const widgetRatio = t['wasm widget'] / t['plain JS page'];
 lines.push('| measure | deskgate | reference | ratio |');
 lines.push('|---|---:|---:|---:|');
 lines.push(`| start-up CPU, ms: median (runs) of wrangler check startup's sampled profile | ${startupCell(startup.deskgate)} | jose ${startupCell(startup.jose)}, hello ${startupCell(startup.hello)} | |`);
-lines.push(`| worker bundle (wasm + JS glue) | ${kb(sizes.worker)} | jose bundle ${kb(sizes.jose)} | |`);
+lines.push(`| worker bundle (wasm + JS glue) | ${kb(sizes.worker)} | jose bundle ${kb(sizes.jose)}, ${PEER} bundle ${kb(sizes.peer)} | |`);
 lines.push(`| — of which wasm | ${kb(sizes.workerWasm)} | | |`);
 lines.push(`| widget wasm + JS glue | ${kb(sizes.widget)} (wasm ${kb(sizes.widgetWasm)}) | | |`);
 lines.push(`| widget page total transfer (${widget['wasm widget'].transfer.files.length} files) | ${kb(widget['wasm widget'].transfer)} | plain page ${kb(widget['plain JS page'].transfer)} | |`);

@@ -30,7 +30,7 @@ install_crate worker-build "$WORKER_BUILD_VERSION" worker-build
 install_crate wasm-pack "$WASM_PACK_VERSION" wasm-pack
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (wrangler, playwright-core, jose)"
+  say "installing npm packages (wrangler, playwright-core, jose, workers-oauth-provider)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

@@ -23,8 +23,17 @@ export function wranglerVars() {
 /** Bundles the jose reference Worker into `outfile` the way wrangler would deploy it (esbuild,
  *  jose inlined). */
 export function bundleReference(outfile) {
+  return bundle(join(REPO, 'bench', 'reference', 'jose_worker.mjs'), outfile);
+}
+
+/** Bundles the workers-oauth-provider peer (bench/peers/) into `outfile`, the library inlined. */
+export function bundlePeer(outfile) {
+  return bundle(join(REPO, 'bench', 'peers', 'workers-oauth-provider', 'worker.mjs'), outfile);
+}
+
+function bundle(entry, outfile) {
   const run = spawnSync(join(REPO, 'node_modules', '.bin', 'esbuild'), [
-    join(REPO, 'bench', 'reference', 'jose_worker.mjs'), '--bundle', '--format=esm', '--platform=neutral',
+    entry, '--bundle', '--format=esm', '--platform=neutral', '--external:cloudflare:*',
     '--main-fields=module,main', '--conditions=workerd,worker,browser', `--outfile=${outfile}`, '--log-level=warning',
   ], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`esbuild failed: ${run.stderr}`);
@@ -32,19 +41,21 @@ export function bundleReference(outfile) {
 }
 
 /**
- * deskgate's worker as wrangler.toml describes it (vars, D1), migrations applied. Static assets
- * only when `assetsDirectory` is given: locally they go through Miniflare's JS asset router on
- * every request (about 1 ms of CPU each here), which on Cloudflare runs outside the Worker, so the
- * load runs leave it out and only the browser run serves pages.
+ * deskgate's worker as wrangler.toml describes it (vars, D1), migrations applied; `vars` are laid
+ * over wrangler.toml's (strict mode: `REVOCATION_DELAY_SECONDS: '0'`), `scriptPath` runs another
+ * build than edge/build. Static assets only when `assetsDirectory` is given: locally they go
+ * through Miniflare's JS asset router on every request (about 1 ms of CPU each here), which on
+ * Cloudflare runs outside the Worker, so the load runs leave it out and only the browser run
+ * serves pages.
  */
-export async function startDeskgate(name, { assetsDirectory, inspectorPort } = {}) {
+export async function startDeskgate(name, { assetsDirectory, inspectorPort, vars: extra = {}, scriptPath } = {}) {
   const { workerOptions, main } = wranglerOptions();
-  const vars = wranglerVars();
+  const vars = { ...wranglerVars(), ...extra };
   const options = {
     ...workerOptions,
     name: 'deskgate',
     modules: true,
-    scriptPath: main,
+    scriptPath: scriptPath ?? main,
     modulesRules: [...workerOptions.modulesRules, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
     bindings: { ...vars, ...SECRETS },
     assets: assetsDirectory ? { ...workerOptions.assets, directory: assetsDirectory } : undefined,
@@ -59,26 +70,29 @@ export async function startDeskgate(name, { assetsDirectory, inspectorPort } = {
   return { ...worker, vars };
 }
 
-/** A plain JavaScript Worker (an esbuild bundle) with the same vars, secrets and a D1 database. */
-export async function startScript(name, scriptPath, { schema, vars = {} } = {}) {
+/** A plain JavaScript Worker (an esbuild bundle) with the same vars, secrets, a D1 database, the
+ *  KV namespaces named in `kv` (in memory, like D1) and the given compatibility flags. */
+export async function startScript(name, scriptPath, { schema, vars = {}, kv = [], flags = [] } = {}) {
   const worker = await start(name, {
     name,
     modules: true,
     scriptPath,
     modulesRoot: dirname(scriptPath),
     compatibilityDate: '2025-09-01',
+    compatibilityFlags: flags,
     d1Databases: ['DB'],
+    kvNamespaces: kv,
     bindings: { ...vars, ...SECRETS },
   });
   if (schema) await execSql(await worker.mf.getD1Database('DB'), readFileSync(schema, 'utf8'));
   return worker;
 }
 
-// D1 is kept in memory: on disk, SQLite's fsyncs put stalls of hundreds of milliseconds into
+// D1 and KV are kept in memory: on disk, SQLite's fsyncs put stalls of hundreds of milliseconds into
 // the latency tail of whichever Worker happens to be running, which says nothing about either.
 async function start(name, options) {
   const before = workerdPids();
-  const mf = new Miniflare({ ...options, host: '127.0.0.1', port: 0, d1Persist: false });
+  const mf = new Miniflare({ ...options, host: '127.0.0.1', port: 0, d1Persist: false, kvPersist: false });
   const url = await mf.ready;
   const pid = workerdPids().find((p) => !before.includes(p));
   return { name, mf, url: url.origin, port: Number(url.port), pid, dispose: () => mf.dispose() };

@@ -3,7 +3,8 @@
 //! A request flows `fetch` → [`routes::handle`] → one handler in `routes/`, which gathers inputs
 //! (headers, body, secrets, rows from `store/`), asks `authcore` for every decision, and returns a
 //! response or an [`authcore::ApiError`] that [`http::error`] renders. Nothing here panics on
-//! input: a panic would abort the isolate and every request in it.
+//! input: a panic fails its request and every request in flight in the isolate (the next one is
+//! served by a fresh wasm instance: `edge/entry.mjs`).
 
 mod auth;
 mod config;
@@ -12,11 +13,17 @@ mod http;
 mod routes;
 mod runtime;
 mod store;
+#[cfg(feature = "test-panic")]
+mod test_panic;
 
 use worker::web_sys::Request;
 use worker::{event, Context, Env, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    #[cfg(feature = "test-panic")]
+    if let Some(answer) = test_panic::on_request(&req).await {
+        return answer;
+    }
     routes::handle(req, &env).await
 }

@@ -1,0 +1,66 @@
+//! Test builds only (`--features test-panic`; the production build does not contain this code):
+//! routes that panic on purpose, so a test can prove that the isolate answers the next request
+//! after a panic from a fresh wasm instance (edge/entry.mjs says how).
+//!
+//! Both panic routes panic in the middle of changing state, as a real panic would (a cache half
+//! updated, a `RefCell` borrowed): with `panic = "abort"` nothing unwinds, so an instance that
+//! carried on after the trap would keep that state. `/__test/instance` reports it.
+//!
+//! - `GET /__test/panic`: panics in the request's first poll.
+//! - `GET /__test/panic-after-await`: panics after waiting on a JavaScript promise, in a later poll
+//!   (a microtask), where no JavaScript caller is on the stack to catch the trap.
+//! - `GET /__test/instance`: `{"instance":n,"consistent":bool}`: which wasm instance answers (the
+//!   worker crate counts instantiations in `globalThis.__worker_init_state.instanceId`), and
+//!   whether the state a panic interrupted was left mid-update.
+#![allow(clippy::panic)] // the whole point: a panic, in a build that never ships
+
+use std::cell::RefCell;
+
+use worker::js_sys::{global, Promise, Reflect};
+use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::Request;
+use worker::Response;
+
+thread_local! {
+    /// State a request changes; a panic strikes while it is borrowed for the change.
+    static STATE: RefCell<u64> = const { RefCell::new(0) };
+}
+
+/// Panics while changing [`STATE`].
+fn panic_mid_update(message: &str) -> ! {
+    STATE.with(|state| {
+        let mut value = state.borrow_mut();
+        *value += 1;
+        panic!("deskgate test build: a panic on purpose, {message}");
+    })
+}
+
+/// Panics when the request asks for a panic route, answers `/__test/instance`, and returns `None`
+/// for every other request.
+pub async fn on_request(req: &Request) -> Option<worker::Result<Response>> {
+    let url = req.url();
+    // `scheme://host/path?query`: the path is what follows the third slash.
+    let path = url
+        .splitn(4, '/')
+        .nth(3)
+        .and_then(|rest| rest.split(['?', '#']).next());
+    match path {
+        Some("__test/panic") => panic_mid_update("in the first poll"),
+        Some("__test/panic-after-await") => {
+            let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
+            panic_mid_update("after an await")
+        }
+        Some("__test/instance") => {
+            let state = Reflect::get(&global(), &JsValue::from_str("__worker_init_state")).ok()?;
+            let id = Reflect::get(&state, &JsValue::from_str("instanceId"))
+                .ok()?
+                .as_f64()?;
+            let consistent = STATE.with(|state| state.try_borrow_mut().is_ok());
+            Some(Response::ok(format!(
+                r#"{{"instance":{id},"consistent":{consistent}}}"#
+            )))
+        }
+        _ => None,
+    }
+}
