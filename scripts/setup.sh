@@ -43,6 +43,12 @@ if [ -n "$BROWSER" ] && ! python3 -c 'import requests_oauthlib' 2>/dev/null; the
   say "installing requests-oauthlib (the OAuth2 client the tests use)"
   python3 -m pip install --quiet --disable-pip-version-check requests-oauthlib==2.0.0
 fi
+# PyJWT (with cryptography, for EdDSA/ES256/RS256): the README's Python launch-link snippet, and
+# an upstream verifying identity tokens from the JWKS, as the HTTP tier runs them.
+if [ -n "$BROWSER" ] && ! python3 -c 'import jwt, cryptography' 2>/dev/null; then
+  say "installing PyJWT (launch links and JWKS checks in the tests)"
+  python3 -m pip install --quiet --disable-pip-version-check "PyJWT[crypto]==2.10.1"
+fi
 
 apt_install() { # package...
   say "installing $* from Debian"

@@ -60,6 +60,12 @@ impl Account {
     pub fn jwt_signing_key_secret(&self) -> String {
         format!("{}_jwt_signing_key", self.0)
     }
+
+    /// The names of the secrets behind the account's signed launch links (SPEC §6): the HS256
+    /// secret, the JWKS of public keys, and the issuer its tokens must name.
+    pub fn launch_secret_names(&self) -> [String; 3] {
+        ["launch_secret", "launch_jwks", "launch_issuer"].map(|s| format!("{}_{s}", self.0))
+    }
 }
 
 impl fmt::Display for Account {

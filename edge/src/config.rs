@@ -2,7 +2,9 @@
 //! base domain means no account, no key means no sign-in, a short signing key means no tokens.
 
 use authcore::credential::secrets::CredentialsKey;
+use authcore::jwt::identity_token::IdentityKey;
 use authcore::jwt::SigningKey;
+use authcore::launch::{LaunchKeys, LaunchPolicy};
 use authcore::origin::OriginList;
 use authcore::secret::Secret;
 use authcore::session::{
@@ -121,6 +123,59 @@ pub fn upstream_url(env: &Env) -> Result<String, ApiError> {
             );
             ApiError::Misconfigured
         })
+}
+
+/// The account's launch keys and policy (SPEC §6), or `None` when it has no launch configured:
+/// no issuer, or no usable key. Problems with the keys are logged (never the keys) and the keys
+/// left out, so launches fail closed.
+pub fn launch(
+    env: &Env,
+    account: &Account,
+    base_domain: &str,
+) -> Option<(LaunchKeys, LaunchPolicy)> {
+    let [secret_name, jwks_name, issuer_name] = account.launch_secret_names();
+    let jwks = secret(env, &jwks_name);
+    let (keys, problems) = LaunchKeys::from_config(
+        secret(env, &secret_name),
+        jwks.as_ref()
+            .and_then(|j| std::str::from_utf8(j.expose()).ok()),
+    );
+    for problem in problems {
+        worker::console_error!("account {account}: {problem}");
+    }
+    let issuer = secret(env, &issuer_name);
+    if issuer.is_none() && !keys.is_empty() {
+        worker::console_error!(
+            "account {account} has launch keys but no {issuer_name}: refusing launches"
+        );
+    }
+    let issuer = String::from_utf8(issuer?.expose().to_vec()).ok()?;
+    (!keys.is_empty()).then(|| {
+        let policy = LaunchPolicy {
+            issuer,
+            audience: account.issuer(base_domain),
+        };
+        (keys, policy)
+    })
+}
+
+/// deskgate's identity-signing keys (SPEC §7): `IDENTITY_SIGNING_KEY`, which signs, and
+/// `IDENTITY_SIGNING_KEY_PREVIOUS`, still published while upstreams move to the new one.
+/// Without a usable current key the gateway refuses to forward.
+pub fn identity_keys(env: &Env) -> Result<(IdentityKey, Option<IdentityKey>), ApiError> {
+    let read = |name: &str| {
+        secret(env, name).map(|s| {
+            IdentityKey::parse(&s).inspect_err(|_| {
+                worker::console_error!("{name} is not an Ed25519 private JWK: it is not used");
+            })
+        })
+    };
+    let current = read("IDENTITY_SIGNING_KEY").unwrap_or_else(|| {
+        worker::console_error!("IDENTITY_SIGNING_KEY is not set: the gateway is closed");
+        Err(ApiError::Misconfigured)
+    })?;
+    let previous = read("IDENTITY_SIGNING_KEY_PREVIOUS").and_then(Result::ok);
+    Ok((current, previous))
 }
 
 fn secret(env: &Env, name: &str) -> Option<Secret> {

@@ -15,6 +15,7 @@ mod runtime;
 mod store;
 #[cfg(feature = "test-panic")]
 mod test_panic;
+mod webcrypto;
 
 use worker::web_sys::Request;
 use worker::{event, Context, Env, Response, Result};

@@ -25,7 +25,8 @@ export const SECRETS = Object.fromEntries(
   readFileSync(join(REPO, 'edge', '.dev.vars.example'), 'utf8')
     .split('\n')
     .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    // A JSON value is single-quoted in the file (dotenv then takes it verbatim): unquote it.
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
 );
 
 /** A TCP port nobody listens on right now. */

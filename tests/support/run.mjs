@@ -28,10 +28,10 @@ if (migrate.status !== 0) {
 
 // The gateway's upstream: the demo echo server, on a port of its own.
 const upstreamPort = await freePort();
-const upstream = spawn(process.execPath, [join(REPO, 'scripts', 'demo-upstream.mjs'), String(upstreamPort)], { stdio: 'ignore' });
+const port = await freePort();
+const upstream = spawn(process.execPath, [join(REPO, 'scripts', 'demo-upstream.mjs'), String(upstreamPort), String(port)], { stdio: 'ignore' });
 process.on('exit', () => upstream.kill());
 
-const port = await freePort();
 const desktop = `http://127.0.0.1:${port}`;
 const log = createWriteStream(join(runDir, 'wrangler.log'));
 const server = spawn(wrangler, [

@@ -265,3 +265,28 @@ pub struct UserMe {
     /// When the token expires (unix seconds).
     pub expires_at: u64,
 }
+
+/// A public key as `GET /.well-known/jwks.json` publishes it (RFC 7517, RFC 8037 for Ed25519).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicJwk {
+    /// Always `OKP`.
+    pub kty: String,
+    /// Always `Ed25519`.
+    pub crv: String,
+    /// The public key, base64url.
+    pub x: String,
+    /// Its name in identity-token headers: the RFC 7638 thumbprint.
+    pub kid: String,
+    /// Always `EdDSA`.
+    pub alg: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+/// Body of `GET /.well-known/jwks.json` (RFC 7517 §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwks {
+    /// The current key first, then the previous one while it is still configured.
+    pub keys: Vec<PublicJwk>,
+}

@@ -161,7 +161,7 @@ pub fn sign<T: Serialize>(claims: &T, key: &SigningKey, typ: &str) -> Result<Str
 }
 
 /// One JWS part: `value` as JSON, base64url without padding.
-fn b64_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
+pub(crate) fn b64_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
     let json = serde_json::to_vec(value).map_err(|_| ApiError::Internal)?;
     Ok(URL_SAFE_NO_PAD.encode(json))
 }

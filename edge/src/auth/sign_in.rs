@@ -3,6 +3,8 @@
 //! and launch sign-ins, and the password re-entered to delete a credential, all go through
 //! [`guarded`], so the throttle is one piece of code wherever a guessable secret is judged.
 
+use std::future::Future;
+
 use authcore::origin::{check_request_origin, OriginList};
 use authcore::{ApiError, Platform};
 use worker::{D1Database, D1PreparedStatement};
@@ -39,14 +41,14 @@ impl Attempt {
 }
 
 /// Counts the attempt first (client and account windows, atomically), refuses it with `429`
-/// while either window is over its limit (a right credential too), and only then runs `check`.
-/// A failed check keeps its count; a passed one is an [`Attempt`] whose count the caller gives
-/// back with its write.
-pub async fn guarded(
+/// while either window is over its limit (a right credential too), and only then runs `check`
+/// (a future: it does nothing until awaited here). A failed check keeps its count; a passed one
+/// is an [`Attempt`] whose count the caller gives back with its write, and what it found.
+pub async fn guarded<T>(
     db: &D1Database,
     ctx: &RequestContext,
-    check: impl FnOnce() -> Result<(), ApiError>,
-) -> Result<Attempt, ApiError> {
+    check: impl Future<Output = Result<T, ApiError>>,
+) -> Result<(Attempt, T), ApiError> {
     let policy = ctx.config.throttle;
     let counted = signin_failures::count_attempt(
         db,
@@ -58,6 +60,6 @@ pub async fn guarded(
     )
     .await?;
     policy.admit(counted.client, counted.account, ctx.now)?;
-    check()?;
-    Ok(Attempt(counted))
+    let found = check.await?;
+    Ok((Attempt(counted), found))
 }

@@ -246,8 +246,9 @@ pub async fn delete_credential(
     let a = admin(&req, env, ctx).await?;
     let confirmation = parse_password_confirmation(&read_json_body(&req).await?)?;
     let password = admin_password(env, &ctx.account);
-    let attempt = match guarded(&a.db, ctx, || confirmation.check(password.as_ref())).await {
-        Ok(attempt) => attempt,
+    let checked = guarded(&a.db, ctx, async { confirmation.check(password.as_ref()) }).await;
+    let attempt = match checked {
+        Ok((attempt, ())) => attempt,
         Err(refused) => {
             // Only an id of the right shape is written to the log, never arbitrary path text.
             let target = if is_credential_id(credential_id) {

@@ -6,14 +6,15 @@
 //! it is defanged on the way back: it can neither set nor clear deskgate's cookies, nor hand a
 //! cookie-authenticated read to another origin, nor run a script there.
 
-use authcore::jwt::identity_token::{sign_identity, IdentityClaims, AUDIENCE, TTL_SECONDS};
+use authcore::jwt::identity_token::{
+    assemble, signing_input, IdentityClaims, AUDIENCE, TTL_SECONDS,
+};
 use authcore::oauth::scope;
 use authcore::url_parts::query_pairs;
 use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{Env, Fetch, Headers, Method, RequestInit, RequestRedirect, Response};
 
-use crate::auth::session::signing_key;
 use crate::auth::{authenticate, QueryToken};
 use crate::context::RequestContext;
 use crate::http::internal;
@@ -55,8 +56,9 @@ pub async fn forward(
         scope::require(granted, scope::needed_for(ctx.method))?;
     }
     let upstream = crate::config::upstream_url(env)?;
+    let (key, _) = crate::config::identity_keys(env)?;
     let who = principal.whoami(ctx.account.as_str());
-    let identity = sign_identity(
+    let input = signing_input(
         &IdentityClaims {
             iss: ctx.issuer.clone(),
             aud: AUDIENCE.to_owned(),
@@ -70,8 +72,10 @@ pub async fn forward(
             iat: ctx.now,
             exp: ctx.now + TTL_SECONDS,
         },
-        &signing_key(env, ctx)?,
+        &key.public().kid,
     )?;
+    let signature = crate::webcrypto::sign_ed25519(key.private_jwk(), input.as_bytes()).await?;
+    let identity = assemble(&input, &signature);
 
     // The query goes along, minus a bearer token sent there (RFC 6750 §2.3).
     let mut query = form_urlencoded::Serializer::new(String::new());

@@ -5,6 +5,7 @@ mod admin;
 mod customer_ids;
 mod gateway;
 mod integration;
+mod jwks;
 mod oauth;
 mod session;
 mod whoami;
@@ -39,11 +40,15 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
     match (method, segments.as_slice()) {
         (Get, ["widget", platform]) => widget::legacy_redirect(platform, url.query),
         (Get, ["v2", "widget", platform]) => widget::page(&ctx, platform),
+        (Get, [".well-known", "jwks.json"]) => jwks::published(env),
         (Post, ["apis", "admin", "session", "api-key"]) => {
             session::sign_in_with_api_key(req, env, &ctx).await
         }
         (Post, ["apis", "admin", "session", "password"]) => {
             session::sign_in_with_password(req, env, &ctx).await
+        }
+        (Post, ["apis", "admin", "session", "launch"]) => {
+            session::sign_in_with_launch(req, env, &ctx).await
         }
         (Post, ["apis", "admin", "session", "renew"]) => session::renew(&req, env, &ctx).await,
         (Post, ["apis", "admin", "session", "integration-token"]) => {
@@ -91,6 +96,7 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
             _,
             ["widget", _] | ["v2", "widget", _] | ["v1", "whoami"] | ["apis", "admin", "audit"],
         )
+        | (_, [".well-known", "jwks.json"])
         | (_, ["v1", "users", "me"] | ["v1", "customer-ids"] | ["oauth", _])
         | (_, ["v2", "authenticate", "login"])
         | (_, ["apis", "admin", "session"] | ["apis", "admin", "session", _])

@@ -1,12 +1,13 @@
-//! The session endpoints (SPEC §1.4–§1.8, §4 "Admin API"): sign in with the account's API key
-//! (an agent) or the owner's password (the owner), read the session, renew its JWT without
-//! cookies, sign out.
+//! The session endpoints (SPEC §1.4–§1.8, §4 "Admin API", §6): sign in with a signed launch
+//! link, with the account's API key (an agent, the last resort) or the owner's password (the
+//! owner); read the session, renew its JWT without cookies, sign out.
 
 use authcore::admin::{parse_owner_sign_in, CONSOLE_PLATFORM, OWNER_ROLE, OWNER_USERNAME};
 use authcore::cookie::{expire_cookie, set_cookie, JWT_COOKIE, SESSION_COOKIE};
 use authcore::jwt::renewal_token::{sign_renewal, RenewalClaims};
 use authcore::jwt::session_token::sign_session;
 use authcore::jwt::SigningKey;
+use authcore::launch::{parse_launch_request, prepare};
 use authcore::session::{token_hash, NewSessionIds, SessionRecord, SignInMethod, RANDOM_BYTES};
 use authcore::signin::{parse_sign_in, API_KEY_ROLE};
 use authcore::ApiError;
@@ -16,10 +17,10 @@ use worker::{D1Database, Env, Response};
 use crate::auth::session::{by_renewal_token, signing_key};
 use crate::auth::sign_in::{check_origin, guarded, Attempt};
 use crate::auth::{authenticate_session, bearer_token, QueryToken};
-use crate::config::{admin_password, integration_api_key};
+use crate::config::{admin_password, integration_api_key, launch};
 use crate::context::RequestContext;
 use crate::http::{append, internal, json, no_content, read_json_body};
-use crate::store::{audit, db, sessions};
+use crate::store::{audit, db, launch_jtis, sessions};
 
 /// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first; the only
 /// write before the key is judged is the throttle's count.
@@ -36,7 +37,7 @@ pub async fn sign_in_with_api_key(
     // An account without a key does not exist; it is counted and answered exactly like a wrong
     // key, so neither the answer nor the throttle tells which accounts exist.
     let key = integration_api_key(env, &ctx.account);
-    let attempt = guarded(&db, ctx, || {
+    let (attempt, ()) = guarded(&db, ctx, async {
         key.as_ref()
             .is_some_and(|k| k.matches(&sign_in.api_key))
             .then_some(())
@@ -72,7 +73,7 @@ pub async fn sign_in_with_password(
     let db = db(env)?;
     let signing_key = signing_key(env, ctx)?;
     let password = admin_password(env, &ctx.account);
-    let attempt = guarded(&db, ctx, || sign_in.check(password.as_ref())).await?;
+    let (attempt, ()) = guarded(&db, ctx, async { sign_in.check(password.as_ref()) }).await?;
     start_session(
         &db,
         ctx,
@@ -84,6 +85,60 @@ pub async fn sign_in_with_password(
             role: OWNER_ROLE,
             platform: CONSOLE_PLATFORM,
             method: SignInMethod::Password,
+        },
+    )
+    .await
+}
+
+/// `POST /apis/admin/session/launch/` `{"launch","platform"}` (SPEC §6): a session from a
+/// launch token the account's desktop or backend signed. Every refusal of the token is one
+/// `401 invalid_launch`, counted by the throttle like a wrong key; a token works once.
+pub async fn sign_in_with_launch(
+    req: Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Response, ApiError> {
+    let (token, platform) = parse_launch_request(&read_json_body(&req).await?)?;
+    check_origin(ctx, Some(platform))?;
+    let db = db(env)?;
+    let signing_key = signing_key(env, ctx)?;
+    let launch = launch(env, &ctx.account, &ctx.config.base_domain);
+    let (attempt, claims) = guarded(&db, ctx, async {
+        let (keys, policy) = launch.as_ref().ok_or(ApiError::InvalidLaunch)?;
+        let unverified = prepare(&token, keys)?;
+        let verified = match unverified.public_key() {
+            None => unverified.verify_hs256()?,
+            Some(jwk) => {
+                let public = serde_json::to_string(&jwk.public_members()).map_err(internal)?;
+                let valid = crate::webcrypto::verify(
+                    unverified.algorithm(),
+                    &public,
+                    unverified.signature(),
+                    unverified.signing_input().as_bytes(),
+                )
+                .await;
+                unverified.accept(valid)?
+            }
+        };
+        let claims = verified.claims(policy, ctx.now)?;
+        // Single use: a replay is refused like any other bad token, and counted.
+        if !launch_jtis::claim(&db, &ctx.account, &claims.jti, claims.usable_until).await? {
+            return Err(ApiError::InvalidLaunch);
+        }
+        Ok(claims)
+    })
+    .await?;
+    start_session(
+        &db,
+        ctx,
+        &signing_key,
+        attempt,
+        NewSession {
+            subject: claims.sub,
+            name: claims.name,
+            role: claims.role,
+            platform: platform.as_str(),
+            method: SignInMethod::Launch,
         },
     )
     .await

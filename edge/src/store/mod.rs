@@ -1,9 +1,10 @@
-//! Durable state in D1: sessions, sign-in failure windows, services and their credentials, and
-//! the audit log. Every query binds its values; none is built from input text.
+//! Durable state in D1: sessions, sign-in failure windows, used launch tokens, services and their
+//! credentials, and the audit log. Every query binds its values; none is built from input text.
 
 pub mod access_tokens;
 pub mod audit;
 pub mod credentials;
+pub mod launch_jtis;
 pub mod services;
 pub mod sessions;
 pub mod signin_failures;
