@@ -18,6 +18,7 @@ pub mod method;
 pub mod oauth;
 pub mod origin;
 pub mod platform;
+pub mod revocation;
 pub mod secret;
 pub mod session;
 pub mod signin;

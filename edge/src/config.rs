@@ -1,11 +1,15 @@
 //! Configuration from wrangler vars and Worker secrets. Missing configuration fails closed: no
 //! base domain means no account, no key means no sign-in, a short signing key means no tokens.
 
+use std::cell::OnceCell;
+use std::rc::Rc;
+
 use authcore::credential::secrets::CredentialsKey;
 use authcore::jwt::identity_token::IdentityKey;
 use authcore::jwt::SigningKey;
 use authcore::launch::{LaunchKeys, LaunchPolicy};
 use authcore::origin::OriginList;
+use authcore::revocation;
 use authcore::secret::Secret;
 use authcore::session::{
     DEFAULT_JWT_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS, MAX_SESSION_TTL_SECONDS,
@@ -14,7 +18,8 @@ use authcore::throttle::ThrottlePolicy;
 use authcore::{Account, ApiError, Platform};
 use worker::Env;
 
-/// The deployment-wide settings, read once per request.
+/// The deployment-wide settings, read once per isolate (vars cannot change under a running
+/// isolate: a new deployment or `wrangler dev` reload is a new isolate).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Accounts are `<account>.<base_domain>`.
@@ -25,13 +30,26 @@ pub struct Config {
     pub jwt_ttl: u64,
     /// The sign-in failure throttle.
     pub throttle: ThrottlePolicy,
+    /// `REVOCATION_DELAY_SECONDS`: how long a verifier may believe a live session, token, key
+    /// or credential without asking storage again (SPEC §8; 0 = always ask).
+    pub revocation_delay: u64,
     /// The desktop origins allowed per platform.
     desktops: [(Platform, OriginList); Platform::ALL.len()],
 }
 
+thread_local! {
+    /// The isolate's configuration, read by its first request.
+    static CURRENT: OnceCell<Result<Rc<Config>, ApiError>> = const { OnceCell::new() };
+}
+
 impl Config {
+    /// The isolate's configuration: read from the vars by the first request, then kept.
+    pub fn current(env: &Env) -> Result<Rc<Self>, ApiError> {
+        CURRENT.with(|c| c.get_or_init(|| Self::from_env(env).map(Rc::new)).clone())
+    }
+
     /// Reads the vars; without `BASE_DOMAIN` every request is refused.
-    pub fn from_env(env: &Env) -> Result<Self, ApiError> {
+    fn from_env(env: &Env) -> Result<Self, ApiError> {
         let base_domain = var(env, "BASE_DOMAIN")
             .filter(|d| !d.trim().is_empty())
             .ok_or_else(|| {
@@ -54,6 +72,9 @@ impl Config {
                 window_seconds: number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
                     .unwrap_or(defaults.window_seconds),
             },
+            revocation_delay: number(env, "REVOCATION_DELAY_SECONDS")
+                .unwrap_or(revocation::DEFAULT_DELAY_SECONDS)
+                .min(revocation::MAX_DELAY_SECONDS),
             desktops: Platform::ALL.map(|platform| {
                 let list = var(env, platform.desktop_origins_var()).unwrap_or_default();
                 (platform, OriginList::parse(&list))

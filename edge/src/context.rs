@@ -1,6 +1,7 @@
 //! What every handler knows about its request once the host has been resolved to an account.
 
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use authcore::throttle::client_bucket;
 use authcore::url_parts::UrlParts;
@@ -36,7 +37,16 @@ pub struct RequestContext {
     /// The raw query of the request URL (after `?`; empty without one).
     pub query: String,
     /// The deployment's settings.
-    pub config: Config,
+    pub config: Rc<Config>,
+}
+
+/// What a storage read may reuse: the request's time and the configured revocation delay.
+#[derive(Debug, Clone, Copy)]
+pub struct Fresh {
+    /// Unix seconds now.
+    pub now: u64,
+    /// `REVOCATION_DELAY_SECONDS`.
+    pub delay: u64,
 }
 
 impl RequestContext {
@@ -45,7 +55,7 @@ impl RequestContext {
         req: &Request,
         url: &UrlParts,
         method: Method,
-        config: Config,
+        config: Rc<Config>,
     ) -> Result<Self, ApiError> {
         let account = Account::from_host(url.host, &config.base_domain)?;
         let client_ip = header(req, "CF-Connecting-IP")
@@ -64,5 +74,13 @@ impl RequestContext {
             query: url.query.unwrap_or_default().to_owned(),
             config,
         })
+    }
+
+    /// How fresh what storage said must be for this request.
+    pub fn fresh(&self) -> Fresh {
+        Fresh {
+            now: self.now,
+            delay: self.config.revocation_delay,
+        }
     }
 }

@@ -14,7 +14,6 @@ use worker::{D1Database, Env};
 use super::session::{expected, signing_key};
 use crate::config::credentials_key;
 use crate::context::RequestContext;
-use crate::store::services::{self, ServiceRow};
 use crate::store::{access_tokens, credentials};
 
 /// A service, the credential that proved it, and the scopes the service is limited to.
@@ -37,7 +36,7 @@ pub async fn by_service_key(
     ctx: &RequestContext,
 ) -> Result<ServiceCaller, ApiError> {
     let hash = credentials_key(env)?.service_key_hash(&ctx.account, key);
-    match credentials::by_service_key_hash(db, &ctx.account, &hash).await? {
+    match credentials::by_service_key_hash(db, &ctx.account, &hash, ctx.fresh()).await? {
         Some(key) if key.status == Status::Active.as_str() => Ok(ServiceCaller {
             service_id: key.service_id,
             credential_id: key.id,
@@ -59,7 +58,7 @@ pub async fn by_caller_jwt(
         return Err(ApiError::InvalidToken);
     }
     let key = credentials_key(env)?;
-    let active = credentials::active_jwt_salts(db, &ctx.account, service_id).await?;
+    let active = credentials::active_jwt_salts(db, &ctx.account, service_id, ctx.fresh()).await?;
     // Try each active secret; report which one verified.
     for jwt in active {
         let secret = key.jwt_secret(&ctx.account, &jwt.id, &jwt.secret_ref);
@@ -87,28 +86,27 @@ pub async fn by_access_token(
     ctx: &RequestContext,
 ) -> Result<AccessClaims, ApiError> {
     let claims = verify_access(token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
-    if !access_tokens::is_live(db, &ctx.account, &claims.sub, &claims.jti).await? {
+    let token = (claims.sub.as_str(), claims.jti.as_str(), claims.exp);
+    if !access_tokens::is_live(db, &ctx.account, token, ctx.fresh()).await? {
         return Err(ApiError::InvalidToken);
     }
     Ok(claims)
 }
 
 /// Authenticates an OAuth2 client (SPEC §2): its id is a service of this account and its secret
-/// one of that service's active keys. Every failure is the same `401 invalid_client`.
+/// one of that service's active keys — one read (the key's row names its service), none when
+/// the key was read recently. Every failure is the same `401 invalid_client`.
 pub async fn oauth_client(
     client: &ClientCredentials,
     env: &Env,
     db: &D1Database,
     ctx: &RequestContext,
-) -> Result<(ServiceRow, String), ApiError> {
+) -> Result<ServiceCaller, ApiError> {
     if !is_service_id(&client.client_id) {
         return Err(ApiError::InvalidClient);
     }
-    let service = services::get(db, &ctx.account, &client.client_id)
-        .await?
-        .ok_or(ApiError::InvalidClient)?;
     match by_service_key(&client.client_secret, env, db, ctx).await {
-        Ok(caller) if caller.service_id == service.id => Ok((service, caller.credential_id)),
+        Ok(caller) if caller.service_id == client.client_id => Ok(caller),
         Ok(_) | Err(ApiError::InvalidToken) => Err(ApiError::InvalidClient),
         Err(e) => Err(e),
     }

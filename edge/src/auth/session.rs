@@ -51,7 +51,7 @@ pub async fn by_cookies(
         &ctx.own_origin,
     )?;
     if let Some(token) = session_token {
-        let session = sessions::by_token_hash(db, &token_hash(token))
+        let session = sessions::by_token_hash(db, &token_hash(token), ctx.fresh())
             .await?
             .filter(|s| s.is_live(ctx.account.as_str(), ctx.now))
             .ok_or(ApiError::InvalidToken)?;
@@ -101,7 +101,7 @@ async fn live_session(
     id: &str,
     ctx: &RequestContext,
 ) -> Result<SessionRecord, ApiError> {
-    sessions::by_id(db, id)
+    sessions::by_id(db, id, ctx.fresh())
         .await?
         .filter(|s| s.is_live(ctx.account.as_str(), ctx.now))
         .ok_or(ApiError::InvalidToken)

@@ -52,7 +52,7 @@ pub async fn users_me(
         (None, None) => return Err(ApiError::Unauthenticated),
     };
     let claims = verify_integration(&token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
-    let live = sessions::by_id(&db(env)?, &claims.sid)
+    let live = sessions::by_id(&db(env)?, &claims.sid, ctx.fresh())
         .await?
         .is_some_and(|s| s.is_live(ctx.account.as_str(), ctx.now));
     if !live {

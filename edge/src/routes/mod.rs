@@ -28,7 +28,7 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
 }
 
 async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
-    let config = Config::from_env(env)?;
+    let config = Config::current(env)?;
     let raw_url = req.url();
     let url = UrlParts::split(&raw_url).ok_or(ApiError::UnknownHost)?;
     // A method deskgate does not serve is refused before anything else reads the request.

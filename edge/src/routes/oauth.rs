@@ -10,12 +10,11 @@ use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{D1Database, Env, Response};
 
-use crate::auth::service::{by_access_token, oauth_client};
+use crate::auth::service::{by_access_token, oauth_client, ServiceCaller};
 use crate::auth::session::signing_key;
 use crate::context::RequestContext;
 use crate::http::{header, json, read_body, set};
 use crate::runtime::random;
-use crate::store::services::ServiceRow;
 use crate::store::{access_tokens, db};
 
 /// `POST /oauth/token` with `grant_type=client_credentials`.
@@ -27,9 +26,10 @@ pub async fn token(req: Request, env: &Env, ctx: &RequestContext) -> Result<Resp
         header(&req, "Authorization").as_deref(),
     )?;
     let db = db(env)?;
-    let (service, credential_id) = oauth_client(&request.client, env, &db, ctx).await?;
-    let scope = scope::grant(request.scope.as_deref(), &service.scopes)?;
-    let issued = issue(env, &db, ctx, &service.id, &credential_id, &scope, false).await?;
+    let client = oauth_client(&request.client, env, &db, ctx).await?;
+    let scope = scope::grant(request.scope.as_deref(), &client.scopes)?;
+    let (service_id, credential_id) = (&client.service_id, &client.credential_id);
+    let issued = issue(env, &db, ctx, service_id, credential_id, &scope, false).await?;
     token_response(&issued)
 }
 
@@ -44,14 +44,14 @@ pub async fn login(req: Request, env: &Env, ctx: &RequestContext) -> Result<Resp
         method: client_auth::Method::Basic,
     };
     let db = db(env)?;
-    let (service, credential_id) = oauth_client(&client, env, &db, ctx).await?;
+    let client = oauth_client(&client, env, &db, ctx).await?;
     let issued = issue(
         env,
         &db,
         ctx,
-        &service.id,
-        &credential_id,
-        &service.scopes,
+        &client.service_id,
+        &client.credential_id,
+        &client.scopes,
         false,
     )
     .await?;
@@ -67,7 +67,7 @@ pub async fn introspect(
 ) -> Result<Response, ApiError> {
     let (db, service, token) = token_operation_of_client(req, env, ctx).await?;
     let answer = match by_access_token(&token, env, &db, ctx).await {
-        Ok(claims) if claims.sub == service.id => serde_json::json!({
+        Ok(claims) if claims.sub == service.service_id => serde_json::json!({
             "active": true,
             "scope": claims.scope,
             "client_id": claims.client_id,
@@ -92,8 +92,9 @@ pub async fn introspect(
 pub async fn revoke(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
     let (db, service, token) = token_operation_of_client(req, env, ctx).await?;
     match by_access_token(&token, env, &db, ctx).await {
-        Ok(claims) if claims.sub == service.id => {
-            access_tokens::revoke(&db, &ctx.account, &service.id, &claims.jti, ctx.now).await?
+        Ok(claims) if claims.sub == service.service_id => {
+            let service_id = &service.service_id;
+            access_tokens::revoke(&db, &ctx.account, service_id, &claims.jti, ctx.now).await?
         }
         Ok(_) | Err(ApiError::InvalidToken) => {}
         Err(e) => return Err(e),
@@ -106,7 +107,7 @@ async fn token_operation_of_client(
     req: Request,
     env: &Env,
     ctx: &RequestContext,
-) -> Result<(D1Database, ServiceRow, String), ApiError> {
+) -> Result<(D1Database, ServiceCaller, String), ApiError> {
     let body = read_body(&req).await?;
     let (client, token) = token_operation(
         header(&req, "Content-Type").as_deref(),
@@ -114,7 +115,7 @@ async fn token_operation_of_client(
         header(&req, "Authorization").as_deref(),
     )?;
     let db = db(env)?;
-    let (service, _) = oauth_client(&client, env, &db, ctx).await?;
+    let service = oauth_client(&client, env, &db, ctx).await?;
     Ok((db, service, token))
 }
 

@@ -1,13 +1,21 @@
 //! The `access_tokens` table: the server-side record of every OAuth2 access token, which is
 //! what revocation (RFC 7009) and introspection (RFC 7662) read and write.
+//!
+//! A token found live is remembered by the isolate for up to `REVOCATION_DELAY_SECONDS`, never
+//! past its own expiry, and forgotten at once when this isolate revokes it or changes a
+//! credential of its service.
 
 use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
+use std::cell::RefCell;
+
 use authcore::credential::Status;
+use authcore::revocation::LiveCache;
 
 use super::{all, changes, first, run, seconds, statement};
+use crate::context::Fresh;
 
 /// A token about to be handed out.
 #[derive(Debug, Clone)]
@@ -55,15 +63,36 @@ pub async fn insert(
     Ok(())
 }
 
-/// Whether token `jti` of `service_id` is on record, not revoked, and its key still active. The
-/// key is read with the token, so a token minted while its key was being discarded dies with
-/// the key even though the discard's revocation ran before the token's row existed.
+thread_local! {
+    /// Live tokens this isolate read recently, by `<account>:<service>:<jti>`; the value is the
+    /// service, so a credential change of that service forgets them.
+    static LIVE: RefCell<LiveCache<String>> = RefCell::new(LiveCache::default());
+}
+
+/// Forgets the remembered tokens of `service_id` (its credentials changed).
+pub fn forget_service(service_id: &str) {
+    LIVE.with(|c| c.borrow_mut().forget_where(|_, svc| svc == service_id));
+}
+
+fn forget(account: &Account, service_id: &str, jti: &str) {
+    let key = format!("{account}:{service_id}:{jti}");
+    LIVE.with(|c| c.borrow_mut().forget(&key));
+}
+
+/// Whether token `jti` of `service_id`, which expires at `exp`, is on record, not revoked, and
+/// its key still active. The key is read with the token, so a token minted while its key was
+/// being discarded dies with the key even though the discard's revocation ran before the
+/// token's row existed.
 pub async fn is_live(
     db: &D1Database,
     account: &Account,
-    service_id: &str,
-    jti: &str,
+    (service_id, jti, exp): (&str, &str, u64),
+    fresh: Fresh,
 ) -> Result<bool, ApiError> {
+    let key = format!("{account}:{service_id}:{jti}");
+    if LIVE.with(|c| c.borrow_mut().get(&key, fresh.now)).is_some() {
+        return Ok(true);
+    }
     #[derive(Deserialize)]
     struct Row {
         revoked_at: Option<f64>,
@@ -77,9 +106,16 @@ pub async fn is_live(
         &[jti.into(), account.as_str().into(), service_id.into()],
     )
     .await?;
-    Ok(row.is_some_and(|r| {
+    let live = row.is_some_and(|r| {
         r.revoked_at.is_none() && r.status.as_deref() == Some(Status::Active.as_str())
-    }))
+    });
+    if live {
+        LIVE.with(|c| {
+            let mut c = c.borrow_mut();
+            c.remember(key, service_id.to_owned(), fresh.now, fresh.delay, exp);
+        });
+    }
+    Ok(live)
 }
 
 /// A live testing token, as the owner's console lists it (never the token itself).
@@ -120,7 +156,7 @@ pub async fn revoke_testing(
     jti: &str,
     now: u64,
 ) -> Result<bool, ApiError> {
-    changes(
+    let revoked = changes(
         db,
         "UPDATE access_tokens SET revoked_at = ?4
          WHERE jti = ?1 AND account = ?2 AND service_id = ?3 AND testing = 1
@@ -132,8 +168,9 @@ pub async fn revoke_testing(
             seconds(now),
         ],
     )
-    .await
-    .map(|n| n > 0)
+    .await?;
+    forget(account, service_id, jti);
+    Ok(revoked > 0)
 }
 
 /// Revokes token `jti` of `service_id` (RFC 7009): idempotent, and a token of another client
@@ -157,6 +194,7 @@ pub async fn revoke(
         ],
     )
     .await?;
+    forget(account, service_id, jti);
     Ok(())
 }
 

@@ -4,14 +4,22 @@
 //! written by [`apply`] in one D1 transaction that only takes effect while the service's version
 //! is still the one read, and bumps it. Two concurrent changes can therefore never both pass on
 //! the same state: the loser writes nothing and the caller re-reads and re-checks.
+//!
+//! An active service key, and a service's active JWT credentials, are remembered by the isolate
+//! for up to `REVOCATION_DELAY_SECONDS`; a change written here forgets the service's keys,
+//! credentials and access tokens at once.
+
+use std::cell::RefCell;
 
 use authcore::credential::rules::CredentialState;
 use authcore::credential::{Kind, Status};
+use authcore::revocation::LiveCache;
 use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
 use super::{access_tokens, all, audit, first, seconds, statement};
+use crate::context::Fresh;
 use crate::http::internal;
 
 /// A credential as the admin API reads it (never its hash or salt).
@@ -254,7 +262,28 @@ pub async fn apply(
         .and_then(|r| r.meta().ok().flatten())
         .and_then(|m| m.changes)
         .unwrap_or(0);
+    if bumped == 1 {
+        forget_service(service_id);
+    }
     Ok(bumped == 1)
+}
+
+thread_local! {
+    /// Active service keys this isolate read recently, by `<account>:<hash>`.
+    static LIVE_KEYS: RefCell<LiveCache<KeyRow>> = RefCell::new(LiveCache::default());
+    /// Services' active JWT credentials read recently, by `<account>:<service>`.
+    static LIVE_JWTS: RefCell<LiveCache<Vec<JwtRow>>> = RefCell::new(LiveCache::default());
+}
+
+/// Forgets everything remembered of `service_id`'s credentials and the tokens they bought.
+fn forget_service(service_id: &str) {
+    LIVE_KEYS.with(|c| {
+        c.borrow_mut()
+            .forget_where(|_, k| k.service_id == service_id)
+    });
+    let suffix = format!(":{service_id}");
+    LIVE_JWTS.with(|c| c.borrow_mut().forget_where(|k, _| k.ends_with(&suffix)));
+    access_tokens::forget_service(service_id);
 }
 
 /// A service key found by its keyed hash: its service, its status and the service's scopes.
@@ -275,15 +304,27 @@ pub async fn by_service_key_hash(
     db: &D1Database,
     account: &Account,
     hash: &str,
+    fresh: Fresh,
 ) -> Result<Option<KeyRow>, ApiError> {
-    first(
+    let key = format!("{account}:{hash}");
+    if let Some(known) = LIVE_KEYS.with(|c| c.borrow_mut().get(&key, fresh.now)) {
+        return Ok(Some(known));
+    }
+    let row: Option<KeyRow> = first(
         db,
         "SELECT c.service_id, c.id, c.status, s.scopes FROM credentials c
            JOIN services s ON s.id = c.service_id
          WHERE c.secret_ref = ?1 AND c.kind = 'service_key' AND c.account = ?2",
         &[hash.into(), account.as_str().into()],
     )
-    .await
+    .await?;
+    if let Some(active) = row.as_ref().filter(|r| r.status == Status::Active.as_str()) {
+        LIVE_KEYS.with(|c| {
+            let mut c = c.borrow_mut();
+            c.remember(key, active.clone(), fresh.now, fresh.delay, u64::MAX);
+        });
+    }
+    Ok(row)
 }
 
 /// An active JWT credential: its id, its salt and the service's scopes.
@@ -302,13 +343,25 @@ pub async fn active_jwt_salts(
     db: &D1Database,
     account: &Account,
     service_id: &str,
+    fresh: Fresh,
 ) -> Result<Vec<JwtRow>, ApiError> {
-    all(
+    let key = format!("{account}:{service_id}");
+    if let Some(known) = LIVE_JWTS.with(|c| c.borrow_mut().get(&key, fresh.now)) {
+        return Ok(known);
+    }
+    let rows: Vec<JwtRow> = all(
         db,
         "SELECT c.id, c.secret_ref, s.scopes FROM credentials c
            JOIN services s ON s.id = c.service_id
          WHERE c.account = ?1 AND c.service_id = ?2 AND c.kind = 'jwt' AND c.status = 'active'",
         &[account.as_str().into(), service_id.into()],
     )
-    .await
+    .await?;
+    if !rows.is_empty() {
+        LIVE_JWTS.with(|c| {
+            let mut c = c.borrow_mut();
+            c.remember(key, rows.clone(), fresh.now, fresh.delay, u64::MAX);
+        });
+    }
+    Ok(rows)
 }

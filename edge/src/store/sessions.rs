@@ -1,10 +1,17 @@
 //! The `sessions` table: created by a sign-in, read by every session check, revoked by sign-out.
+//!
+//! A live session read here is remembered by the isolate for up to `REVOCATION_DELAY_SECONDS`
+//! (`authcore::revocation`), and forgotten at once when this isolate revokes it.
 
+use std::cell::RefCell;
+
+use authcore::revocation::LiveCache;
 use authcore::session::{SessionRecord, SignInMethod};
 use authcore::ApiError;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
+
+use crate::context::Fresh;
 
 use super::{first, run, seconds, statement};
 
@@ -72,34 +79,58 @@ pub fn insert(
     )
 }
 
+thread_local! {
+    /// Live sessions this isolate read recently, by `id:<sid>` and `tok:<token hash>`.
+    static LIVE: RefCell<LiveCache<SessionRecord>> = RefCell::new(LiveCache::default());
+}
+
 /// The session whose cookie token hashes to `token_hash`.
 pub async fn by_token_hash(
     db: &D1Database,
     token_hash: &str,
+    fresh: Fresh,
 ) -> Result<Option<SessionRecord>, ApiError> {
-    one(db, "token_hash", token_hash.into()).await
+    one(db, "token_hash", token_hash, "tok:", fresh).await
 }
 
 /// The session with public id `id` (a JWT's `sid`).
-pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<SessionRecord>, ApiError> {
-    one(db, "id", id.into()).await
+pub async fn by_id(
+    db: &D1Database,
+    id: &str,
+    fresh: Fresh,
+) -> Result<Option<SessionRecord>, ApiError> {
+    one(db, "id", id, "id:", fresh).await
 }
 
 async fn one(
     db: &D1Database,
     column: &'static str,
-    value: JsValue,
+    value: &str,
+    prefix: &str,
+    fresh: Fresh,
 ) -> Result<Option<SessionRecord>, ApiError> {
+    let key = format!("{prefix}{value}");
+    if let Some(known) = LIVE.with(|c| c.borrow_mut().get(&key, fresh.now)) {
+        return Ok(Some(known));
+    }
     let row: Option<Row> = first(
         db,
         &format!("SELECT {COLUMNS} FROM sessions WHERE {column} = ?1"),
-        &[value],
+        &[value.into()],
     )
     .await?;
-    Ok(row.map(SessionRecord::from))
+    let session = row.map(SessionRecord::from);
+    if let Some(s) = session.as_ref().filter(|s| !s.revoked) {
+        LIVE.with(|c| {
+            let mut c = c.borrow_mut();
+            c.remember(key, s.clone(), fresh.now, fresh.delay, s.expires_at);
+        });
+    }
+    Ok(session)
 }
 
-/// Marks a session signed out; its cookie and every JWT naming it are refused from now on.
+/// Marks a session signed out; its cookie and every JWT naming it are refused from now on, on
+/// this isolate at once.
 pub async fn revoke(db: &D1Database, id: &str, now: u64) -> Result<(), ApiError> {
     run(
         db,
@@ -107,5 +138,11 @@ pub async fn revoke(db: &D1Database, id: &str, now: u64) -> Result<(), ApiError>
         &[id.into(), seconds(now)],
     )
     .await?;
+    forget(|s| s.id == id);
     Ok(())
+}
+
+/// Forgets the remembered sessions `revoked` picks (every revocation path calls this).
+pub fn forget(mut revoked: impl FnMut(&SessionRecord) -> bool) {
+    LIVE.with(|c| c.borrow_mut().forget_where(|_, s| revoked(s)));
 }
