@@ -12,8 +12,8 @@
 //    a blank frame; where it is there, it asks for the wasm (boot.js, a module script, runs
 //    after it and instantiates it).
 (function () {
-  var NO_WASM = 'This browser cannot run deskgate: it has no WebAssembly. ' +
-    'Ask your administrator to open the desktop in a current browser (Chrome, Edge, Firefox or Safari).';
+  var NO_WASM = 'This browser cannot run deskgate: WebAssembly is missing or switched off. ' +
+    'Ask your administrator for a current browser (Chrome, Edge, Firefox or Safari) with WebAssembly on.';
   var loc = window.location;
   var original = loc.href;
   var query = without(loc.search.replace(/^\?/, ''), 'apikey');
