@@ -106,6 +106,7 @@ for (const engine of ENGINES.filter((e) => !only || e.name.startsWith(only))) {
     let session;
     try {
       session = await Session.create(driver.url, engine.capabilities({ widgetOrigin: WIDGET_ORIGIN }));
+      row.version = session.capabilities?.browserVersion;
       proxy.clear();
 
       let card;
@@ -245,9 +246,9 @@ for (const engine of ENGINES.filter((e) => !only || e.name.startsWith(only))) {
 const COLUMNS = ['frame loads', 'shows signed in', 'cookies kept', 'whoami()', 'getIntegrationToken()', 'JWT renewal', 'sign-out', 'wrong key'];
 
 function render(all) {
-  const head = `| engine | mode | ${COLUMNS.map((c) => (c.endsWith(')') ? `\`${c}\`` : c)).join(' | ')} |`;
-  const rule = `|${'---|'.repeat(COLUMNS.length + 2)}`;
-  const body = all.map((r) => `| ${r.engine} | ${r.mode} | ${COLUMNS.map((c) => r.cells[c] ?? 'not reached').join(' | ')} |`);
+  const head = `| engine | version | mode | ${COLUMNS.map((c) => (c.endsWith(')') ? `\`${c}\`` : c)).join(' | ')} |`;
+  const rule = `|${'---|'.repeat(COLUMNS.length + 3)}`;
+  const body = all.map((r) => `| ${r.engine} | ${r.version ?? '?'} | ${r.mode} | ${COLUMNS.map((c) => r.cells[c] ?? 'not reached').join(' | ')} |`);
   return [head, rule, ...body].join('\n');
 }
 
