@@ -31,25 +31,6 @@ pub struct SignedIn {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// TEMP: for `POST /apis/admin/session/renew` only.
-    pub renewal_token: String,
-    /// When `access_token` expires (unix seconds).
-    pub access_token_expires_at: u64,
-}
-
-/// TEMP: body of `POST /apis/admin/session/renew`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Renewed {
-    /// Who is signed in.
-    pub user: User,
-    /// When the server-side session ends (unix seconds).
-    pub expires_at: u64,
-    /// A fresh session JWT.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// When `access_token` expires (unix seconds).
-    pub access_token_expires_at: u64,
 }
 
 /// Body of `GET /apis/admin/session/`.

@@ -12,7 +12,6 @@ pub mod access_token;
 pub mod hs256_provider;
 pub mod identity_token;
 pub mod integration_token;
-pub mod renewal_token;
 pub mod session_token;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -48,7 +48,6 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
         (Post, ["apis", "admin", "session", "integration-token"]) => {
             integration::create(req, env, &ctx).await
         }
-        (Post, ["apis", "admin", "session", "renew"]) => session::renew(&req, env, &ctx).await,
         (Get, ["apis", "admin", "session"]) => session::current(&req, env, &ctx).await,
         (Delete, ["apis", "admin", "session"]) => session::sign_out(&req, env, &ctx).await,
         (Get, ["apis", "admin", "services"]) => admin::list_services(&req, env, &ctx).await,

@@ -3,7 +3,6 @@
 
 use authcore::admin::{parse_owner_sign_in, CONSOLE_PLATFORM, OWNER_ROLE, OWNER_USERNAME};
 use authcore::cookie::{expire_cookie, set_cookie, JWT_COOKIE, SESSION_COOKIE};
-use authcore::jwt::renewal_token::{self, sign_renewal, verify_renewal, RenewalClaims};
 use authcore::jwt::session_token::sign_session;
 use authcore::session::{token_hash, NewSessionIds, SessionRecord, RANDOM_BYTES};
 use authcore::signin::{parse_sign_in, API_KEY_ROLE};
@@ -11,8 +10,8 @@ use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{D1Database, Env, Response};
 
-use crate::auth::session::{expected, signing_key};
-use crate::auth::{authenticate_session, bearer_token};
+use crate::auth::authenticate_session;
+use crate::auth::session::signing_key;
 use crate::config::{admin_password, integration_api_key};
 use crate::context::RequestContext;
 use crate::http::{append, json, no_content, read_json_body};
@@ -117,17 +116,6 @@ async fn start_session(
     let claims = session.jwt_claims(&ctx.issuer, ids.jti, ctx.now, ctx.config.jwt_ttl);
     // Sign before storing: a signing failure must leave nothing behind.
     let jwt = sign_session(&claims, &signing_key)?;
-    let renewal_token = sign_renewal(
-        &RenewalClaims {
-            iss: ctx.issuer.clone(),
-            aud: renewal_token::AUDIENCE.into(),
-            acc: ctx.account.to_string(),
-            sid: session.id.clone(),
-            iat: ctx.now,
-            exp: session.expires_at,
-        },
-        &signing_key,
-    )?;
     sessions::insert(db, &session, &token_hash(&ids.token)).await?;
 
     let resp = json(
@@ -137,8 +125,6 @@ async fn start_session(
             expires_at: session.expires_at,
             access_token: jwt.clone(),
             token_type: "Bearer".into(),
-            renewal_token,
-            access_token_expires_at: claims.exp,
         },
     )?;
     append(
@@ -194,29 +180,4 @@ pub async fn sign_out(
     append(&resp, "Set-Cookie", &expire_cookie(SESSION_COOKIE))?;
     append(&resp, "Set-Cookie", &expire_cookie(JWT_COOKIE))?;
     Ok(resp)
-}
-
-/// TEMP: `POST /apis/admin/session/renew` with `Authorization: Bearer <renewal token>`: a fresh
-/// session JWT for a live session, and no cookie.
-pub async fn renew(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
-    let token = bearer_token(req, ctx)?.ok_or(ApiError::Unauthenticated)?;
-    let key = signing_key(env, ctx)?;
-    let claims = verify_renewal(&token, &key, &expected(ctx), ctx.now)?;
-    let db = db(env)?;
-    let session = sessions::by_id(&db, &claims.sid)
-        .await?
-        .filter(|s| s.is_live(ctx.account.as_str(), ctx.now))
-        .ok_or(ApiError::InvalidToken)?;
-    let jti = authcore::jwt::hex(&crate::runtime::random::<16>()?);
-    let claims = session.jwt_claims(&ctx.issuer, jti, ctx.now, ctx.config.jwt_ttl);
-    json(
-        200,
-        &wire::Renewed {
-            user: session.user(),
-            expires_at: session.expires_at,
-            access_token: sign_session(&claims, &key)?,
-            token_type: "Bearer".into(),
-            access_token_expires_at: claims.exp,
-        },
-    )
 }
