@@ -137,9 +137,10 @@ cpSync(join(REPO, 'bench', 'plain-widget'), join(assets, 'bench'), { recursive: 
 // The plain page is the widget page itself with its scripts swapped for the hand-written one.
 const widgetPage = readFileSync(join(REPO, 'www', 'widget.html'), 'utf8');
 const plainPage = widgetPage
-  .replace(/\s*<script type="module" src="\/static\/boot.js"><\/script>[\s\S]*crossorigin>/, '\n  <script type="module" src="/bench/plain-widget.js"></script>')
+  // From the first script (first.js) to the last of the widget's (the modulepreload of its glue).
+  .replace(/\s*<!-- A classic script[\s\S]*<link rel="modulepreload" href="\/static\/pkg\/widget.js">/, '\n  <script type="module" src="/bench/plain-widget.js"></script>')
   .replace('<title>deskgate</title>', '<title>deskgate (plain JS)</title>');
-if (plainPage.includes('boot.js') || !plainPage.includes('plain-widget.js')) throw new Error('www/widget.html changed shape: update the plain page swap');
+if (/boot\.js|first\.js|pkg\//.test(plainPage) || !plainPage.includes('plain-widget.js')) throw new Error('www/widget.html changed shape: update the plain page swap');
 writeFileSync(join(assets, 'bench', 'plain-widget.html'), plainPage);
 const served = await startDeskgate('browser', { assetsDirectory: assets });
 const launch = `apikey=${encodeURIComponent(SECRETS.acme_integration_api_key)}&agent_id=agent-7&agent_name=Ada%20Agent`;

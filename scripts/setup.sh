@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what deskgate needs on a Debian machine with rustup and Node 20. Idempotent: every
 # step checks first, so a second run takes seconds. `--browser` also installs what the test
-# tiers need: Chromium and its driver, and Python's requests-oauthlib; `--bench` adds wrk (the
-# load generator) to those. Only package registries are used: nothing downloads from GitHub.
+# tiers need: Chromium and its driver, Python's requests-oauthlib, and for the cross-engine tier
+# Firefox ESR with geckodriver (compiled from crates.io), WebKitGTK's WebDriver with MiniBrowser,
+# Xvfb for it, and openssl for the tier's certificate; `--bench` adds wrk (the load generator) to
+# those. Only package registries are used: nothing downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ MODE="${1:-}"
 BROWSER=$([ "$MODE" = --browser ] || [ "$MODE" = --bench ] && echo yes || true)
 WORKER_BUILD_VERSION=0.8.7
 WASM_PACK_VERSION=0.14.0
+GECKODRIVER_VERSION=0.37.1
 # The CLI must equal the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 
@@ -59,6 +62,13 @@ apt_install() { # package...
 if [ -n "$BROWSER" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
   apt_install chromium chromium-driver
 fi
+# The cross-engine tier (tests/engines): Firefox ESR, WebKitGTK (WebKitWebDriver drives
+# MiniBrowser, which needs a display: Xvfb), and openssl for its self-signed certificate.
+if [ -n "$BROWSER" ] && ! { command -v firefox-esr && command -v WebKitWebDriver && command -v Xvfb && command -v openssl; } >/dev/null; then
+  apt_install firefox-esr webkit2gtk-driver xvfb openssl
+fi
+# geckodriver is not packaged by Debian; crates.io has it (about 3 minutes to compile once).
+if [ -n "$BROWSER" ]; then install_crate geckodriver "$GECKODRIVER_VERSION" geckodriver; fi
 if [ "$MODE" = --bench ] && ! command -v wrk >/dev/null; then
   apt_install wrk
 fi

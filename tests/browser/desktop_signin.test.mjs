@@ -54,7 +54,7 @@ for (const platform of ['liveengage', 'genesys']) {
         assert.equal(c.partitionKey?.topLevelSite, DESKTOP_SITE, JSON.stringify(c));
       }
       const who = await frame.evaluate(() => window.deskgate.whoami());
-      assert.deepEqual(who, { id: '1', name: 'Ada Lovelace', role: 'agent', account: 'acme', platform });
+      assert.deepEqual(who, { id: '1', name: 'Ada Lovelace', role: 'agent', account: 'acme', platform, mode: 'cookies' });
       assert.equal(await frame.evaluate(() => document.cookie), '', 'HttpOnly: no script reads them');
 
       // SPEC §3: an app in the desktop asks the widget for an integration token, and the app's
@@ -88,6 +88,33 @@ test('a wrong key shows the refusal and sets no cookie', async () => {
     await page.screenshot({ path: join(OUTPUT, 'desktop-wrong-key.png') });
   } finally {
     await context.close();
+  }
+});
+
+// SPEC §1.9: an engine without WebAssembly gets a sentence, not a blank frame, and the key still
+// leaves the address bar (first.js, a classic script, does it before anything else). V8 without
+// its JIT has no WebAssembly, as in Edge's enhanced security mode; the older embedded engines of
+// desktop clients never had it.
+test('an engine without WebAssembly gets a sentence in the frame and the key still leaves the URL', async () => {
+  const noWasm = await launch({ args: ['--js-flags=--jitless'] });
+  try {
+    const context = await noWasm.newContext();
+    const page = await context.newPage();
+    const wasmRequests = [];
+    page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasmRequests.push(r.url()); });
+    const fragment = new URLSearchParams({ account: 'acme', apikey: SECRETS.acme_integration_api_key, agent_id: '1', agent_name: 'Ada Lovelace' });
+    await page.goto(`http://127.0.0.1:${PORT}/desktop/liveengage.html#${fragment}`);
+    const frame = await (await page.waitForSelector('#deskgate-frame')).contentFrame();
+    await frame.waitForSelector('#deskgate[data-state="failed"]', { timeout: 30_000 });
+    assert.equal(await frame.evaluate(() => typeof WebAssembly), 'undefined');
+    assert.equal(await frame.getAttribute('#deskgate', 'data-failure'), 'no_webassembly');
+    assert.match(await frame.textContent('.status'), /WebAssembly is missing or switched off/);
+    assert.equal(new URL(frame.url()).searchParams.has('apikey'), false, frame.url());
+    assert.deepEqual(wasmRequests, [], 'the wasm is not even fetched');
+    assert.deepEqual(await deskgateCookies(page), [], 'nothing signed in');
+    await page.screenshot({ path: join(OUTPUT, 'desktop-no-webassembly.png') });
+  } finally {
+    await noWasm.close();
   }
 });
 

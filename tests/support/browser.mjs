@@ -6,15 +6,15 @@ import { existsSync } from 'node:fs';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
-/** Launches headless Chromium; the caller closes it. */
-export function launch() {
+/** Launches headless Chromium, with `args` added to the usual flags; the caller closes it. */
+export function launch({ args = [] } = {}) {
   const executablePath = CANDIDATES.find((p) => p && existsSync(p));
   if (!executablePath) throw new Error('Chromium is not installed: run scripts/setup.sh --browser');
   return chromium.launch({
     executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...args],
   });
 }
 

@@ -1,5 +1,6 @@
 // Where the black-box tiers find the worker and the demo secrets, and small process helpers.
 import { createServer } from 'node:net';
+import { get as httpsGet } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,13 +43,19 @@ export function freePort() {
   });
 }
 
-/** Resolves once `url` answers at all; rejects after `timeoutMs` or when `alive()` turns false. */
+/** Resolves once `url` answers at all; rejects after `timeoutMs` or when `alive()` turns false.
+ *  An `https:` URL is asked without checking its certificate (the test runs' own, self-signed). */
 export async function waitForHttp(url, timeoutMs, alive = () => true) {
   const deadline = Date.now() + timeoutMs;
+  const ask = url.startsWith('https:')
+    ? () => new Promise((resolve, reject) => {
+      httpsGet(url, { rejectUnauthorized: false }, (res) => { res.resume(); resolve(); }).on('error', reject);
+    })
+    : () => fetch(url);
   while (Date.now() < deadline) {
     if (!alive()) throw new Error('the server process exited');
     try {
-      await fetch(url);
+      await ask();
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 500));

@@ -1,59 +1,29 @@
-// Runs the black-box tiers (or those named as arguments): starts the worker on workerd (`wrangler dev`, local D1 in a fresh
-// folder, the demo secrets of edge/.dev.vars.example), runs every tests/{http,browser}/*.test.mjs
-// with node's test runner against it, and stops it. Exits with the test runner's status.
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, rmSync, readFileSync } from 'node:fs';
+// Runs the black-box tiers (or those named as arguments): starts the worker on workerd
+// (tests/support/worker.mjs), runs every tests/{http,browser}/*.test.mjs with node's test runner
+// against it, and stops it. Exits with the test runner's status.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitForHttp, REPO, OUTPUT, LIVEENGAGE_ONLY_ORIGIN, GENESYS_ONLY_ORIGIN } from './env.mjs';
+import { REPO, freePort, LIVEENGAGE_ONLY_ORIGIN, GENESYS_ONLY_ORIGIN } from './env.mjs';
+import { startWorker } from './worker.mjs';
 
-const edge = join(REPO, 'edge');
-// One folder per run, so two runs on one machine never share storage or a log; it is removed
-// when the tests pass and kept (with wrangler.log) when they fail.
-const runDir = join(OUTPUT, `run-${process.pid}`);
-const state = join(runDir, 'state');
-rmSync(runDir, { recursive: true, force: true });
-mkdirSync(runDir, { recursive: true });
-
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-const wrangler = join(REPO, 'node_modules', '.bin', 'wrangler');
-const vars = join(edge, '.dev.vars.example');
-
-const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-  cwd: edge, env, encoding: 'utf8',
-});
-if (migrate.status !== 0) {
-  console.error(migrate.stdout, migrate.stderr);
-  process.exit(1);
-}
-
-// The gateway's upstream: the demo echo server, on a port of its own.
-const upstreamPort = await freePort();
-const port = await freePort();
-const upstream = spawn(process.execPath, [join(REPO, 'scripts', 'demo-upstream.mjs'), String(upstreamPort), String(port)], { stdio: 'ignore' });
-process.on('exit', () => upstream.kill());
-
-const desktop = `http://127.0.0.1:${port}`;
-const log = createWriteStream(join(runDir, 'wrangler.log'));
-const server = spawn(wrangler, [
-  'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-  '--persist-to', state, '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'log',
-  // The demo desktop is served on this run's port, so it is the allowed desktop origin.
-  // Each platform also allows one origin of its own, so a test can tell the lists apart.
-  '--var', `DESKTOP_ORIGINS_LIVEENGAGE:${desktop} ${LIVEENGAGE_ONLY_ORIGIN}`,
-  '--var', `DESKTOP_ORIGINS_GENESYS:${desktop} ${GENESYS_ONLY_ORIGIN}`,
-  '--var', `UPSTREAM_URL:http://127.0.0.1:${upstreamPort}`,
-], { cwd: edge, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-server.stdout.pipe(log);
-server.stderr.pipe(log);
-
-const stop = () => { try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ } };
-process.on('exit', stop);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
+let worker;
 try {
-  await waitForHttp(`${desktop}/`, 600_000, () => server.exitCode === null);
+  // Each platform also allows one origin of its own beside the demo desktop's, so a test can
+  // tell the lists apart.
+  const port = await freePort();
+  const desktop = `http://127.0.0.1:${port}`;
+  worker = await startWorker('run', {
+    port,
+    vars: {
+      DESKTOP_ORIGINS_LIVEENGAGE: `${desktop} ${LIVEENGAGE_ONLY_ORIGIN}`,
+      DESKTOP_ORIGINS_GENESYS: `${desktop} ${GENESYS_ONLY_ORIGIN}`,
+    },
+  });
 } catch (e) {
-  console.error(`the worker did not start: ${e.message}\n--- wrangler.log ---\n${readFileSync(join(runDir, 'wrangler.log'), 'utf8')}`);
+  console.error(e.message);
   process.exit(1);
 }
 
@@ -63,9 +33,13 @@ const suites = tiers.flatMap((dir) =>
   readdirSync(join(REPO, 'tests', dir)).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests', dir, f)));
 const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...suites], {
   cwd: REPO, stdio: 'inherit',
-  env: { ...process.env, DESKGATE_PORT: String(port), DESKGATE_STATE: state, DESKGATE_UPSTREAM_PORT: String(upstreamPort) },
+  env: {
+    ...process.env,
+    DESKGATE_PORT: String(worker.port),
+    DESKGATE_STATE: worker.state,
+    DESKGATE_UPSTREAM_PORT: String(worker.upstreamPort),
+    DESKGATE_LAUNCHER_PORT: String(worker.launcherPort),
+  },
 });
-stop();
-if (run.status === 0) { try { rmSync(runDir, { recursive: true, force: true }); } catch { /* still closing */ } }
-else console.error(`kept ${runDir} (wrangler.log, storage) for a look`);
+worker.stop(run.status === 0);
 process.exit(run.status ?? 1);

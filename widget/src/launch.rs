@@ -1,4 +1,7 @@
 //! What the desktop put in the widget's URL: `/v2/widget/<platform>?apikey=…&agent_id=…&agent_name=…`.
+//!
+//! The widget reads the URL as `first.js` handed it over; the address bar no longer has the key.
+//! A `#launch=…` fragment (a signed launch link, SPEC §6) is handed over too and not read yet.
 
 use web_sys::Url;
 
@@ -58,20 +61,4 @@ pub fn last_segment(path: &str) -> &str {
         .rposition(|b| b == b'/')
         .map_or(0, |i| i + 1);
     trimmed.get(start..).unwrap_or_default()
-}
-
-/// The same URL without its `apikey` parameter (for `history.replaceState`).
-pub fn href_without_apikey(href: &str) -> Result<String, wasm_bindgen::JsValue> {
-    let url = Url::new(href)?;
-    url.search_params().delete("apikey");
-    if url
-        .search_params()
-        .to_string()
-        .as_string()
-        .unwrap_or_default()
-        .is_empty()
-    {
-        url.set_search("");
-    }
-    Ok(url.href())
 }

@@ -1,9 +1,11 @@
 //! The deskgate widget, loaded in an agent desktop's iframe (SPEC §1.3).
 //!
-//! On start it reads `apikey`, `agent_id` and `agent_name` from its URL ([`launch`]), removes
-//! the key from the address bar at once, signs in ([`api`]) and shows the result ([`view`], the
-//! only module that touches the DOM). `www/public/static/boot.js` exposes [`whoami`],
-//! [`get_integration_token`] and [`sign_out`] as `window.deskgate`.
+//! `www/public/static/first.js` has already taken the launch parameters out of the address bar;
+//! [`start`] reads `apikey`, `agent_id` and `agent_name` from the URL it hands over
+//! ([`launch`]), signs in ([`api`]), proves the session and settles where it is held
+//! ([`session`]: cookies, else memory), and shows the result ([`view`], the only module that
+//! touches the DOM). `www/public/static/boot.js` exposes [`whoami`], [`get_integration_token`]
+//! and [`sign_out`] as `window.deskgate`; they behave the same in either mode.
 
 /// A small free-list allocator (under 1 KB of wasm) instead of the standard library's dlmalloc
 /// (7 KB): the widget allocates little, a few strings per call.
@@ -14,6 +16,7 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
 
 pub mod api;
 pub mod launch;
+pub mod session;
 pub mod shapes;
 pub mod status;
 pub mod view;
@@ -34,50 +37,45 @@ pub(crate) fn promise(task: Task) -> Promise {
     wasm_bindgen_futures::future_to_promise(task)
 }
 
-/// Signs in from the page's URL and renders the outcome. Never rejects: every failure becomes a
-/// message on screen.
+/// Signs in with the launch URL `href` (the page's URL as the desktop opened it, which
+/// `www/public/static/first.js` took out of the address bar and handed over) and renders the
+/// outcome. Never rejects: every failure becomes a message on screen.
 #[wasm_bindgen]
-pub fn start() -> Promise {
-    promise(Box::pin(async {
-        sign_in_from_url().await;
+pub fn start(href: String) -> Promise {
+    promise(Box::pin(async move {
+        view::render(&sign_in(&href).await);
         Ok(JsValue::UNDEFINED)
     }))
 }
 
-async fn sign_in_from_url() {
-    let Some(window) = web_sys::window() else {
-        return;
+/// Signs in and proves the session with an authenticated call: "signed in" only once one
+/// succeeded, never on the strength of the sign-in answer alone (SPEC §1.8).
+async fn sign_in(href: &str) -> Status {
+    let params = match launch::LaunchParams::from_href(href) {
+        Ok(params) => params,
+        Err(missing) => return Status::Failed(missing.into()),
     };
-    let href = window.location().href().unwrap_or_default();
-    // The key must leave the address bar before anything else can read or log it.
-    if let Ok(clean) = launch::href_without_apikey(&href) {
-        if clean != href {
-            if let Ok(history) = window.history() {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
-            }
-        }
+    view::render(&Status::SigningIn);
+    let proven = match api::sign_in(&params).await {
+        Ok((grant, server_now)) => session::establish(grant, server_now).await,
+        Err(failure) => Err(failure),
+    };
+    match proven {
+        Ok(user) => Status::SignedIn(user),
+        Err(failure) => Status::Failed(failure),
     }
-    let status = match launch::LaunchParams::from_href(&href) {
-        Err(missing) => Status::Failed(missing.into()),
-        Ok(params) => {
-            view::render(&Status::SigningIn);
-            match api::sign_in(&params).await {
-                Ok(user) => Status::SignedIn(user),
-                Err(failure) => Status::Failed(failure),
-            }
-        }
-    };
-    view::render(&status);
 }
 
-/// `window.deskgate.whoami()`: the signed-in user `{id, name, role, account, platform}`, or
-/// `null`.
+/// `window.deskgate.whoami()`: the signed-in user `{id, name, role, account, platform, mode}`
+/// (`mode` is `cookies` or `memory`), or `null`.
 #[wasm_bindgen]
 pub fn whoami() -> Promise {
     promise(Box::pin(async {
-        match api::current_session().await {
-            Ok(Some(user)) => Ok(user.to_js()),
-            Ok(None) => Ok(JsValue::NULL),
+        match session::authorized(&api::Call::session()).await {
+            Ok(reply) => api::user(&reply)
+                .map(|user| user.to_js(session::mode().as_str()))
+                .map_err(|failure| rejection(&failure)),
+            Err(status::Failure::NotSignedIn | status::Failure::SessionEnded) => Ok(JsValue::NULL),
             Err(failure) => Err(rejection(&failure)),
         }
     }))
@@ -88,26 +86,50 @@ pub fn whoami() -> Promise {
 #[wasm_bindgen(js_name = getIntegrationToken)]
 pub fn get_integration_token(app_id: String) -> Promise {
     promise(Box::pin(async move {
-        api::integration_token(&app_id)
+        session::authorized(&api::Call::integration_token(&app_id))
             .await
+            .and_then(|reply| api::integration_token(&reply))
             .map(|token| token.to_js())
             .map_err(|failure| rejection(&failure))
     }))
 }
 
-/// `window.deskgate.signOut()`: ends the session and shows the signed-out state.
+/// `window.deskgate.signOut()`: ends the session; resolves once deskgate confirmed it ended,
+/// rejects with what went wrong otherwise. The card shows the same.
 #[wasm_bindgen(js_name = signOut)]
 pub fn sign_out() -> Promise {
     promise(Box::pin(end_session()))
 }
 
-/// Signs out and shows the signed-out state; resolves to `undefined`.
+/// Signs out and shows the outcome; resolves to `undefined` when signed out.
 pub(crate) async fn end_session() -> Result<JsValue, JsValue> {
-    api::sign_out()
-        .await
-        .map_err(|failure| rejection(&failure))?;
-    view::render(&Status::SignedOut);
-    Ok(JsValue::UNDEFINED)
+    let outcome = confirmed_sign_out(session::authorized(&api::Call::sign_out()).await);
+    match outcome {
+        Ok(()) => {
+            session::forget();
+            view::render(&Status::SignedOut);
+            Ok(JsValue::UNDEFINED)
+        }
+        Err(failure) => {
+            let message = failure.sign_out_message();
+            view::render(&Status::SignOutFailed(failure));
+            Err(JsValue::from_str(message))
+        }
+    }
+}
+
+/// Whether a sign-out's answer confirms the session is ended: `204`, or `401 invalid_token`
+/// (it had already ended: signed out elsewhere, revoked or expired). Anything else, `401
+/// unauthenticated` included (the browser sent no session, so the session may live on), is not.
+pub fn confirmed_sign_out(
+    answer: Result<api::Reply, status::Failure>,
+) -> Result<(), status::Failure> {
+    match answer {
+        Ok(reply) if reply.status == 204 => Ok(()),
+        Ok(_) => Err(status::Failure::Unexpected("response".into())),
+        Err(status::Failure::SessionEnded) => Ok(()),
+        Err(failure) => Err(failure),
+    }
 }
 
 /// What a promise rejects with: the failure's sentence, a string.

@@ -1,5 +1,5 @@
 //! The JSON the widget sends and reads (the shapes of `wire`), checked field by field with
-//! `Reflect` on the value `JSON.parse` or `Response.json()` gave, so no serde is shipped to the
+//! `Reflect` on the value `JSON.parse` gave, so no serde is shipped to the
 //! browser. A reader answers `None` when a field it needs is missing or of the wrong type, as
 //! deserializing into the `wire` struct would have failed.
 
@@ -44,14 +44,16 @@ impl User {
         })
     }
 
-    /// A plain object `{id, name, role, account, platform}`.
-    pub fn to_js(&self) -> JsValue {
+    /// A plain object `{id, name, role, account, platform, mode}`: what `whoami()` gives, with
+    /// the mode the widget holds the session in (`cookies` or `memory`).
+    pub fn to_js(&self, mode: &str) -> JsValue {
         object(&[
             ("id", &self.id),
             ("name", &self.name),
             ("role", &self.role),
             ("account", &self.account),
             ("platform", &self.platform),
+            ("mode", mode),
         ])
         .into()
     }
@@ -79,13 +81,40 @@ impl IntegrationToken {
     }
 }
 
-/// The user of a sign-in answer (`wire::SignedIn`: `user`, `expires_at`, `access_token`,
-/// `token_type`).
-pub fn signed_in(value: &JsValue) -> Option<User> {
-    unix_seconds(value, "expires_at")?;
-    string(value, "access_token")?;
-    string(value, "token_type")?;
-    User::read(&field(value, "user")?)
+/// A session answer that carries a session JWT: the sign-in answer (`wire::SignedIn`) and the
+/// renewal answer (`POST /apis/admin/session/renew`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionGrant {
+    /// Who is signed in.
+    pub user: User,
+    /// When the server-side session ends (unix seconds).
+    pub expires_at: u64,
+    /// The session JWT, for `Authorization: Bearer` when the cookies did not stick.
+    pub access_token: String,
+    /// When the session JWT expires (unix seconds, the server's clock).
+    pub access_token_expires_at: u64,
+    /// The credential that buys fresh session JWTs (sign-in answers only).
+    pub renewal_token: Option<String>,
+}
+
+/// Reads a sign-in answer: `user`, `expires_at`, `access_token`, `token_type` `Bearer`,
+/// `renewal_token`, `access_token_expires_at`.
+pub fn signed_in(value: &JsValue) -> Option<SessionGrant> {
+    let mut grant = renewed(value)?;
+    grant.renewal_token = Some(string(value, "renewal_token")?);
+    Some(grant)
+}
+
+/// Reads a renewal answer: the sign-in answer without `renewal_token`.
+pub fn renewed(value: &JsValue) -> Option<SessionGrant> {
+    (string(value, "token_type")? == "Bearer").then_some(())?;
+    Some(SessionGrant {
+        user: User::read(&field(value, "user")?)?,
+        expires_at: unix_seconds(value, "expires_at")?,
+        access_token: string(value, "access_token")?,
+        access_token_expires_at: unix_seconds(value, "access_token_expires_at")?,
+        renewal_token: None,
+    })
 }
 
 /// The user of a session answer (`wire::SessionInfo`: `user`, `expires_at`).
@@ -127,6 +156,18 @@ pub fn object(fields: &[(&str, &str)]) -> Object {
 /// `object[name] = value` (cannot fail on a plain object).
 pub fn set(object: &Object, name: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(name), value);
+}
+
+/// A response body parsed as JSON; `None` when it is not JSON.
+pub fn parse(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok()
+}
+
+/// An HTTP `Date` header (RFC 9110 §5.6.7) as unix seconds, by the engine's `Date.parse`.
+pub fn http_date_seconds(header: &str) -> Option<f64> {
+    let ms = js_sys::Date::parse(header);
+    // NaN (an unreadable date) is in no range.
+    (ms > 0.0).then_some(ms / 1000.0)
 }
 
 fn stringify(value: &Object) -> Option<String> {

@@ -5,12 +5,16 @@ use crate::shapes::User;
 /// The widget's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
-    /// The sign-in request is under way.
+    /// The sign-in request, or the call proving the session, is under way.
     SigningIn,
-    /// The agent is signed in.
+    /// The agent is signed in: an authenticated call has succeeded (SPEC §1.8).
     SignedIn(User),
-    /// The agent signed out.
+    /// The agent signed out, and deskgate confirmed the session is ended.
     SignedOut,
+    /// The session ended on its own (it expired or was revoked elsewhere): a renewal was refused.
+    SessionEnded,
+    /// Sign-out was asked for but not confirmed: the session may still be live.
+    SignOutFailed(Failure),
     /// Sign-in failed.
     Failed(Failure),
 }
@@ -28,6 +32,12 @@ pub enum Failure {
     OriginNotAllowed,
     /// deskgate could not be reached.
     NetworkDown,
+    /// No credential reached deskgate (`401 unauthenticated`): the browser sent no cookie and
+    /// the widget held no token.
+    NotSignedIn,
+    /// A credential reached deskgate but its session is over (`401 invalid_token`): signed
+    /// out, revoked or expired.
+    SessionEnded,
     /// Anything else; the code is shown so support can look it up.
     Unexpected(String),
 }
@@ -37,6 +47,8 @@ impl Failure {
     pub fn from_response(status: u16, code: Option<&str>, retry_after: Option<u64>) -> Self {
         match (status, code) {
             (401, Some("invalid_api_key")) => Self::KeyRefused,
+            (401, Some("unauthenticated")) => Self::NotSignedIn,
+            (401, Some("invalid_token")) => Self::SessionEnded,
             (429, _) => Self::TooManyAttempts(retry_after),
             (403, Some("origin_not_allowed")) => Self::OriginNotAllowed,
             (_, Some(code)) => Self::Unexpected(code.to_owned()),
@@ -52,11 +64,13 @@ impl Failure {
             Self::TooManyAttempts(_) => "too_many_attempts",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::NetworkDown => "network_down",
+            Self::NotSignedIn => "not_signed_in",
+            Self::SessionEnded => "session_ended",
             Self::Unexpected(_) => "unexpected",
         }
     }
 
-    /// The sentence shown to the agent.
+    /// The sentence shown to the agent, and what a `window.deskgate` promise rejects with.
     pub fn message(&self) -> &'static str {
         match self {
             Self::MissingParameter("apikey") => {
@@ -78,7 +92,28 @@ impl Failure {
                 "This desktop is not allowed to use deskgate for this account."
             }
             Self::NetworkDown => "deskgate can't be reached. Check your connection, then reload.",
+            Self::NotSignedIn => {
+                "You are not signed in to deskgate: this browser did not send its session. Reload the desktop to sign in."
+            }
+            Self::SessionEnded => {
+                "Your deskgate session has ended. Reload the desktop to sign in again."
+            }
             Self::Unexpected(_) => "Sign-in failed unexpectedly. Reload, or contact support.",
+        }
+    }
+
+    /// The sentence shown when sign-out was not confirmed: it says the session may be live.
+    pub fn sign_out_message(&self) -> &'static str {
+        match self {
+            Self::NetworkDown => {
+                "Sign-out failed: deskgate can't be reached, so your session is still open. Check your connection and try again."
+            }
+            Self::NotSignedIn => {
+                "Sign-out failed: this browser did not send deskgate its session, so the session stays open until it expires."
+            }
+            _ => {
+                "Sign-out failed unexpectedly, so your session may still be open. Try again, or contact support."
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use crate::status::Status;
+use crate::status::{Failure, Status};
 
 /// Renders `status` into the page's `#deskgate` card.
 pub fn render(status: &Status) {
@@ -41,11 +41,13 @@ pub fn render_into(root: &Element, status: &Status) {
             "signed-out",
             "You are signed out. Reload the desktop to sign in again.",
         ),
+        Status::SessionEnded => ("session-ended", Failure::SessionEnded.message()),
+        Status::SignOutFailed(failure) => ("sign-out-failed", failure.sign_out_message()),
         Status::Failed(failure) => ("failed", failure.message()),
     };
     let _ = root.set_attribute("data-state", state);
     match status {
-        Status::Failed(failure) => {
+        Status::Failed(failure) | Status::SignOutFailed(failure) => {
             let _ = root.set_attribute("data-failure", failure.kind());
         }
         _ => {
@@ -53,7 +55,9 @@ pub fn render_into(root: &Element, status: &Status) {
         }
     }
     set_text(".status", text);
-    let signed_in = matches!(status, Status::SignedIn(_));
+    // A sign-out that was not confirmed keeps the agent and the button: the session may live,
+    // and the agent can try again.
+    let signed_in = matches!(status, Status::SignedIn(_) | Status::SignOutFailed(_));
     show(".agent", signed_in);
     show("#sign-out", signed_in);
     if let Status::SignedIn(user) = status {
@@ -90,7 +94,7 @@ fn wire_sign_out(root: &Element) {
     }
     let _ = button.set_attribute("data-wired", "");
     let on_click = Closure::<dyn FnMut()>::new(|| {
-        // A failed sign-out leaves the card as it is, and nothing is left rejected.
+        // The card shows the outcome; nothing is left rejected.
         let _ = crate::promise(Box::pin(async {
             let _ = crate::end_session().await;
             Ok(JsValue::UNDEFINED)

@@ -1,15 +1,18 @@
-//! The widget's own logic, run in headless Chromium by `wasm-pack test --headless --chrome`:
-//! reading the launch URL, scrubbing the key, mapping failures to messages, rendering states,
-//! reading and writing the API's JSON, and each call against a stubbed `fetch`.
+//! The widget's own logic, run in headless Chromium and Firefox by `wasm-pack test --headless`:
+//! reading the launch URL, mapping failures to messages, rendering states, reading and writing
+//! the API's JSON, when to renew, and each call and flow (cookie mode, memory mode, renewal,
+//! sign-out) against a stubbed `fetch`. The address-bar scrub is `first.js`'s, tested in
+//! `tests/script/`.
 
-#![allow(missing_docs, clippy::unwrap_used)] // a test file: a failed unwrap is a failed test
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)] // a test file: a failed unwrap or index is a failed test
 
 use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use widget::launch::{href_without_apikey, last_segment, LaunchParams, MissingParam};
-use widget::shapes::{self, IntegrationToken, User};
+use widget::launch::{last_segment, LaunchParams, MissingParam};
+use widget::session::Mode;
+use widget::shapes::{self, IntegrationToken, SessionGrant, User};
 use widget::status::{Failure, Status};
 use widget::view::{initials, render_into};
 
@@ -49,25 +52,6 @@ fn the_first_missing_or_blank_parameter_is_named() {
 }
 
 #[wasm_bindgen_test]
-fn the_key_is_scrubbed_from_the_url_and_everything_else_is_kept() {
-    let cases = [
-        (
-            "?apikey=k&agent_id=7&agent_name=A",
-            "?agent_id=7&agent_name=A",
-        ),
-        ("?agent_id=7&apikey=k&apikey=again", "?agent_id=7"),
-        ("?apikey=k", ""),
-        ("?agent_id=7", "?agent_id=7"),
-    ];
-    for (query, want) in cases {
-        assert_eq!(
-            href_without_apikey(&format!("{BASE}{query}")).unwrap(),
-            format!("{BASE}{want}")
-        );
-    }
-}
-
-#[wasm_bindgen_test]
 fn each_error_response_maps_to_its_own_failure() {
     let cases = [
         (401, Some("invalid_api_key"), None, Failure::KeyRefused),
@@ -91,6 +75,14 @@ fn each_error_response_maps_to_its_own_failure() {
         ),
         (502, None, None, Failure::Unexpected("HTTP 502".into())),
         (404, None, None, Failure::Unexpected("HTTP 404".into())),
+        (401, Some("unauthenticated"), None, Failure::NotSignedIn),
+        (401, Some("invalid_token"), None, Failure::SessionEnded),
+        (
+            403,
+            Some("invalid_token"),
+            None,
+            Failure::Unexpected("invalid_token".into()),
+        ),
         (0, None, None, Failure::Unexpected("HTTP 0".into())),
         (65535, None, None, Failure::Unexpected("HTTP 65535".into())),
         (429, None, None, Failure::TooManyAttempts(None)),
@@ -110,10 +102,34 @@ fn every_failure_has_a_distinct_message_and_kind() {
         Failure::TooManyAttempts(None),
         Failure::OriginNotAllowed,
         Failure::NetworkDown,
+        Failure::NotSignedIn,
+        Failure::SessionEnded,
         Failure::Unexpected("x".into()),
     ];
     let messages: std::collections::HashSet<_> = all.iter().map(Failure::message).collect();
     assert_eq!(messages.len(), all.len());
+    let kinds: std::collections::HashSet<_> = all.iter().map(Failure::kind).collect();
+    assert_eq!(
+        kinds.len(),
+        all.len() - 2,
+        "the three missing parameters share a kind"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_failed_sign_out_says_the_session_may_still_be_open_and_why() {
+    let reasons = [
+        Failure::NetworkDown,
+        Failure::NotSignedIn,
+        Failure::Unexpected("HTTP 500".into()),
+    ];
+    let messages: std::collections::HashSet<_> =
+        reasons.iter().map(Failure::sign_out_message).collect();
+    assert_eq!(messages.len(), reasons.len());
+    for message in messages {
+        assert!(message.starts_with("Sign-out failed"), "{message}");
+        assert!(message.contains("open"), "{message}");
+    }
 }
 
 fn card() -> web_sys::Element {
@@ -183,6 +199,58 @@ fn a_failure_shows_its_message_and_hides_the_agent() {
         .has_attribute("hidden"));
 }
 
+fn text_of(root: &web_sys::Element, selector: &str) -> String {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
+}
+
+fn hidden(root: &web_sys::Element, selector: &str) -> bool {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .has_attribute("hidden")
+}
+
+#[wasm_bindgen_test]
+fn an_unconfirmed_sign_out_keeps_the_agent_and_the_button_and_says_why() {
+    let root = card();
+    render_into(&root, &Status::SignedIn(ada()));
+    render_into(&root, &Status::SignOutFailed(Failure::NotSignedIn));
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("sign-out-failed")
+    );
+    assert_eq!(
+        root.get_attribute("data-failure").as_deref(),
+        Some("not_signed_in")
+    );
+    assert_eq!(
+        text_of(&root, ".status"),
+        Failure::NotSignedIn.sign_out_message()
+    );
+    assert_eq!(text_of(&root, ".agent-name"), "Ada Lovelace");
+    assert!(!hidden(&root, ".agent") && !hidden(&root, "#sign-out"));
+}
+
+#[wasm_bindgen_test]
+fn a_session_that_ended_on_its_own_has_its_own_sentence() {
+    let root = card();
+    render_into(&root, &Status::SignedIn(ada()));
+    render_into(&root, &Status::SessionEnded);
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("session-ended")
+    );
+    assert_eq!(text_of(&root, ".status"), Failure::SessionEnded.message());
+    assert!(hidden(&root, ".agent") && hidden(&root, "#sign-out"));
+    render_into(&root, &Status::SignedOut);
+    assert_eq!(root.get_attribute("data-failure"), None);
+    assert_ne!(text_of(&root, ".status"), Failure::SessionEnded.message());
+}
+
 #[wasm_bindgen_test]
 fn initials_take_the_first_letters_of_up_to_two_words() {
     assert_eq!(initials("ada lovelace byron"), "AL");
@@ -246,18 +314,56 @@ fn a_user_needs_every_field_as_a_string_and_is_given_back_with_exactly_those_fie
     ] {
         assert_eq!(User::read(&json(bad)), None, "{bad}");
     }
-    assert_eq!(stringify(&ada().to_js()), USER);
+    let with_mode = format!("{},\"mode\":\"memory\"}}", USER.trim_end_matches('}'));
+    assert_eq!(stringify(&ada().to_js("memory")), with_mode);
+}
+
+fn grant_json(access_token: &str, access_exp: u64, renewal: Option<&str>) -> String {
+    let renewal = renewal.map_or(String::new(), |r| format!(r#","renewal_token":"{r}""#));
+    format!(
+        r#"{{"user":{USER},"expires_at":4102444800,"access_token":"{access_token}","token_type":"Bearer","access_token_expires_at":{access_exp}{renewal}}}"#
+    )
 }
 
 #[wasm_bindgen_test]
-fn sign_in_and_session_answers_need_their_own_fields_too() {
-    let signed_in = format!(
-        r#"{{"user":{USER},"expires_at":1700000000,"access_token":"jwt","token_type":"Bearer"}}"#
+fn sign_in_renewal_and_session_answers_need_their_own_fields_too() {
+    let signed_in = shapes::signed_in(&json(&grant_json("jwt", 1_700_003_600, Some("rt"))));
+    assert_eq!(
+        signed_in,
+        Some(SessionGrant {
+            user: ada(),
+            expires_at: 4_102_444_800,
+            access_token: "jwt".into(),
+            access_token_expires_at: 1_700_003_600,
+            renewal_token: Some("rt".into()),
+        })
     );
-    assert_eq!(shapes::signed_in(&json(&signed_in)), Some(ada()));
-    let no_token_type =
-        format!(r#"{{"user":{USER},"expires_at":1700000000,"access_token":"jwt"}}"#);
-    assert_eq!(shapes::signed_in(&json(&no_token_type)), None);
+    // A sign-in answer without its renewal token is not one; a renewal answer has none.
+    assert_eq!(
+        shapes::signed_in(&json(&grant_json("jwt", 1_700_003_600, None))),
+        None
+    );
+    let renewed = shapes::renewed(&json(&grant_json("jwt2", 1_700_007_200, None))).unwrap();
+    assert_eq!(
+        (renewed.access_token.as_str(), renewed.renewal_token),
+        ("jwt2", None)
+    );
+    for bad in [
+        format!(
+            r#"{{"user":{USER},"expires_at":1700000000,"access_token":"jwt","token_type":"Bearer"}}"#
+        ),
+        format!(
+            r#"{{"user":{USER},"expires_at":1700000000,"access_token":"jwt","token_type":"MAC","access_token_expires_at":1}}"#
+        ),
+        format!(
+            r#"{{"user":{USER},"expires_at":1700000000,"token_type":"Bearer","access_token_expires_at":1}}"#
+        ),
+        format!(
+            r#"{{"user":{USER},"expires_at":1700000000,"access_token":"jwt","token_type":"Bearer","access_token_expires_at":"1"}}"#
+        ),
+    ] {
+        assert_eq!(shapes::renewed(&json(&bad)), None, "{bad}");
+    }
 
     let session = format!(r#"{{"user":{USER},"expires_at":1700000000}}"#);
     assert_eq!(shapes::session(&json(&session)), Some(ada()));
@@ -269,6 +375,44 @@ fn sign_in_and_session_answers_need_their_own_fields_too() {
         r#"{"expires_at":1700000000}"#.to_owned(),
     ] {
         assert_eq!(shapes::session(&json(&bad)), None, "{bad}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_servers_date_header_is_read_as_unix_seconds() {
+    assert_eq!(
+        shapes::http_date_seconds("Tue, 14 Nov 2023 22:13:20 GMT"),
+        Some(1_700_000_000.0)
+    );
+    assert_eq!(shapes::http_date_seconds("yesterday"), None);
+    assert_eq!(shapes::http_date_seconds(""), None);
+}
+
+#[wasm_bindgen_test]
+fn renewal_comes_at_four_fifths_of_the_life_left_and_at_most_a_minute_early() {
+    use widget::session::renewal_delay_ms;
+    let now = 1_700_000_000.0;
+    let cases = [
+        // A 20-second JWT: renewed after 16 s.
+        (now, 1_700_000_020, 1_700_028_800, 16_000),
+        // A one-hour JWT: a minute before it expires.
+        (now, 1_700_003_600, 1_700_028_800, 3_540_000),
+        // Half a second into a 10-second JWT, on the server's clock.
+        (now + 0.5, 1_700_000_010, 1_700_028_800, 7_600),
+        // The JWT lives as long as the session: once, a second after the session's end.
+        (now, 1_700_003_600, 1_700_000_100, 101_000),
+        (now, 1_700_000_100, 1_700_000_100, 101_000),
+        // Already expired, or an unreadable clock: soon, but never in a loop.
+        (now, 1_699_999_000, 1_700_028_800, 1_000),
+        (f64::NAN, 1_700_003_600, 1_700_028_800, 1_000),
+        (now, u64::MAX, u64::MAX, u32::MAX),
+    ];
+    for (server_now, access, session, want) in cases {
+        assert_eq!(
+            renewal_delay_ms(server_now, access, session),
+            want,
+            "{server_now} {access} {session}"
+        );
     }
 }
 
@@ -327,177 +471,605 @@ fn request_bodies_are_the_json_the_worker_reads() {
     );
 }
 
-// ---- Each call against a stubbed `fetch` ----
+// ---- Each call and flow against a stubbed `fetch` ----
 
 #[wasm_bindgen(inline_js = r#"
 const real = window.fetch;
 let requests = [];
-export function stub_fetch(status, body, retryAfter) {
+let routes = {};
+// Answers each request with the next answer listed for "METHOD /path Authorization" or, failing
+// that, "METHOD /path" (the last answer of a list repeats); status 0 is a network failure.
+export function stub_fetch(script) {
   requests = [];
-  window.fetch = async (url, init) => {
-    requests.push({
-      url: String(url),
-      method: init.method,
-      credentials: init.credentials,
-      contentType: init.headers ? init.headers['Content-Type'] : null,
-      body: init.body === undefined ? null : init.body,
-    });
-    if (status === 0) throw new TypeError('Failed to fetch');
-    const headers = retryAfter === undefined ? {} : { 'Retry-After': retryAfter };
-    return new Response(body === undefined ? null : body, { status, headers });
+  routes = JSON.parse(script);
+  window.fetch = async (request) => {
+    const authorization = request.headers.get('Authorization');
+    const seen = {
+      path: new URL(request.url).pathname,
+      method: request.method,
+      credentials: request.credentials,
+      authorization,
+      contentType: request.headers.get('Content-Type'),
+      body: (await request.text()) || null,
+    };
+    requests.push(seen);
+    const key = `${seen.method} ${seen.path}`;
+    const list = routes[`${key} ${authorization}`] || routes[key];
+    if (!list) return new Response(`no answer for ${key} ${authorization}`, { status: 599 });
+    const a = list.length > 1 ? list.shift() : list[0];
+    if (a.status === 0) throw new TypeError('Failed to fetch');
+    return new Response(a.body === undefined ? null : a.body, { status: a.status, headers: a.headers || {} });
   };
 }
-export function last_request() {
-  return JSON.stringify(requests[requests.length - 1]);
+export function requests_seen() {
+  return JSON.stringify(requests);
 }
 export function restore_fetch() {
   window.fetch = real;
 }
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 "#)]
 extern "C" {
-    /// Makes `fetch` answer `status` with `body` (status 0: the network is down).
-    fn stub_fetch(status: u16, body: Option<String>, retry_after: Option<String>);
-    /// The last request `fetch` was given, as JSON.
-    fn last_request() -> String;
+    /// Makes `fetch` answer from `script`, a JSON object of routes to lists of answers.
+    fn stub_fetch(script: &str);
+    /// Every request `fetch` was given since the stub was set, as a JSON array.
+    fn requests_seen() -> String;
     fn restore_fetch();
+    fn sleep(ms: u32) -> js_sys::Promise;
 }
 
-fn answer(status: u16, body: Option<&str>) {
-    stub_fetch(status, body.map(str::to_owned), None);
-}
-
-fn request(method: &str, url: &str, body: Option<&str>) -> String {
-    let (content_type, body) = match body {
-        Some(body) => (r#""application/json""#.to_owned(), format!("{body:?}")),
-        None => ("null".to_owned(), "null".to_owned()),
-    };
+/// One answer: status, body, headers.
+fn reply(status: u16, body: Option<&str>, headers: &[(&str, &str)]) -> String {
+    let body = body.map_or("null".to_owned(), |b| {
+        JSON::stringify(&JsValue::from_str(b))
+            .unwrap()
+            .as_string()
+            .unwrap()
+    });
+    let headers: Vec<String> = headers
+        .iter()
+        .map(|(k, v)| format!(r#""{k}":"{v}""#))
+        .collect();
     format!(
-        r#"{{"url":"{url}","method":"{method}","credentials":"same-origin","contentType":{content_type},"body":{body}}}"#
+        r#"{{"status":{status},"body":{body},"headers":{{{}}}}}"#,
+        headers.join(",")
     )
 }
+
+fn ok(body: &str) -> String {
+    reply(200, Some(body), &[])
+}
+
+fn error(status: u16, code: &str) -> String {
+    reply(
+        status,
+        Some(&format!(r#"{{"error":"{code}","error_description":"no"}}"#)),
+        &[],
+    )
+}
+
+/// Sets the stub: each route with its answers.
+fn stub(routes: &[(&str, Vec<String>)]) {
+    let routes: Vec<String> = routes
+        .iter()
+        .map(|(route, answers)| format!(r#""{route}":[{}]"#, answers.join(",")))
+        .collect();
+    stub_fetch(&format!("{{{}}}", routes.join(",")));
+}
+
+/// What `fetch` was given: (method, path, Authorization) of each request.
+fn seen() -> Vec<(String, String, Option<String>)> {
+    let all = json(&requests_seen());
+    js_sys::Array::from(&all)
+        .iter()
+        .map(|r| {
+            let get = |name: &str| js_sys::Reflect::get(&r, &name.into()).unwrap().as_string();
+            (
+                get("method").unwrap(),
+                get("path").unwrap(),
+                get("authorization"),
+            )
+        })
+        .collect()
+}
+
+fn request_of(index: usize) -> JsValue {
+    js_sys::Array::from(&json(&requests_seen())).get(index as u32)
+}
+
+const SIGN_IN: &str = "POST /apis/admin/session/api-key/";
+const SESSION_BY_COOKIES: &str = "GET /apis/admin/session/ null";
+const SESSION: &str = r#"{"user":{"id":"7","name":"Ada Lovelace","role":"agent","account":"acme","platform":"genesys"},"expires_at":1700028800}"#;
 
 fn launch() -> LaunchParams {
     LaunchParams::from_href(&format!("{BASE}?apikey=k&agent_id=7&agent_name=Ada")).unwrap()
 }
 
-#[wasm_bindgen_test]
-async fn sign_in_posts_the_launch_parameters_and_reads_the_user() {
-    let signed_in = format!(
-        r#"{{"user":{USER},"expires_at":1700000000,"access_token":"jwt","token_type":"Bearer"}}"#
-    );
-    answer(200, Some(&signed_in));
-    let got = widget::api::sign_in(&launch()).await;
-    let sent = last_request();
-    restore_fetch();
-    assert_eq!(got, Ok(ada()));
-    assert_eq!(
-        sent,
-        request(
-            "POST",
-            "/apis/admin/session/api-key/",
-            Some(r#"{"api_key":"k","agent_id":"7","agent_name":"Ada","platform":"liveengage"}"#)
-        )
-    );
+fn launch_href() -> String {
+    format!("{BASE}?apikey=k&agent_id=7&agent_name=Ada")
 }
 
-#[wasm_bindgen_test]
-async fn sign_in_failures_map_from_the_response() {
-    let cases: [(u16, Option<&str>, Option<&str>, Failure); 8] = [
-        (
-            401,
-            Some(r#"{"error":"invalid_api_key","error_description":"no"}"#),
-            None,
-            Failure::KeyRefused,
-        ),
-        (
-            429,
-            Some(r#"{"error":"too_many_attempts","error_description":"wait"}"#),
-            Some("60"),
-            Failure::TooManyAttempts(Some(60)),
-        ),
-        (429, None, Some("soon"), Failure::TooManyAttempts(None)),
-        (
-            403,
-            Some(r#"{"error":"origin_not_allowed","error_description":"no"}"#),
-            None,
-            Failure::OriginNotAllowed,
-        ),
-        // Without its description the body is not an error body: only the status is known.
-        (
-            401,
-            Some(r#"{"error":"invalid_api_key"}"#),
-            None,
-            Failure::Unexpected("HTTP 401".into()),
-        ),
-        (
-            500,
-            Some("<html>"),
-            None,
-            Failure::Unexpected("HTTP 500".into()),
-        ),
-        (
-            200,
-            Some(r#"{"user":{}}"#),
-            None,
-            Failure::Unexpected("response".into()),
-        ),
-        (
-            200,
-            Some("not json"),
-            None,
-            Failure::Unexpected("response".into()),
-        ),
-    ];
-    for (status, body, retry_after, want) in cases {
-        stub_fetch(
-            status,
-            body.map(str::to_owned),
-            retry_after.map(str::to_owned),
-        );
-        let got = widget::api::sign_in(&launch()).await;
-        restore_fetch();
-        assert_eq!(got, Err(want), "{status} {body:?}");
+/// The page's own `#deskgate` card, fresh, where `start` and `signOut` render.
+fn page_card() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    if let Some(old) = document.get_element_by_id("deskgate") {
+        old.remove();
     }
-    answer(0, None);
-    let got = widget::api::sign_in(&launch()).await;
-    restore_fetch();
-    assert_eq!(got, Err(Failure::NetworkDown));
+    let root = card();
+    root.set_id("deskgate");
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+fn now_seconds() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// The server's `Date` header for now.
+fn date_now() -> String {
+    js_sys::Date::new_0().to_utc_string().as_string().unwrap()
 }
 
 async fn settle(promise: js_sys::Promise) -> Result<String, String> {
     match JsFuture::from(promise).await {
+        Ok(value) if value.is_undefined() => Ok("undefined".to_owned()),
         Ok(value) => Ok(stringify(&value)),
         Err(reason) => Err(reason.as_string().unwrap()),
     }
 }
 
+/// Signs in with the stub answering: cookies refused, the session JWT `jwt1` (expiring
+/// `access_in` seconds from now) good, plus `more` routes. Leaves the widget in memory mode.
+async fn sign_in_to_memory_mode(
+    access_in: u64,
+    more: Vec<(&str, Vec<String>)>,
+) -> web_sys::Element {
+    widget::session::forget();
+    let root = page_card();
+    let date = date_now();
+    // The session lives on (its end is in 2100): only the JWT expires.
+    let grant = grant_json("jwt1", now_seconds() + access_in, Some("rt"));
+    let mut routes = vec![
+        (SIGN_IN, vec![reply(200, Some(&grant), &[("Date", &date)])]),
+        (SESSION_BY_COOKIES, vec![error(401, "unauthenticated")]),
+        ("GET /apis/admin/session/ Bearer jwt1", vec![ok(SESSION)]),
+    ];
+    routes.extend(more);
+    stub(&routes);
+    JsFuture::from(widget::start(launch_href())).await.unwrap();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_posts_the_launch_parameters_with_cookies_only_and_reads_the_grant() {
+    let date = "Tue, 14 Nov 2023 22:13:20 GMT";
+    stub(&[(
+        SIGN_IN,
+        vec![reply(
+            200,
+            Some(&grant_json("jwt", 1_700_003_600, Some("rt"))),
+            &[("Date", date)],
+        )],
+    )]);
+    let got = widget::api::sign_in(&launch()).await;
+    let sent = stringify(&request_of(0));
+    restore_fetch();
+    let (grant, server_now) = got.unwrap();
+    assert_eq!(
+        (grant.user, grant.access_token.as_str(), server_now),
+        (ada(), "jwt", Some(1_700_000_000.0))
+    );
+    assert_eq!(
+        sent,
+        r#"{"path":"/apis/admin/session/api-key/","method":"POST","credentials":"same-origin","authorization":null,"contentType":"application/json","body":"{\"api_key\":\"k\",\"agent_id\":\"7\",\"agent_name\":\"Ada\",\"platform\":\"liveengage\"}"}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_failures_map_from_the_response() {
+    let cases: [(String, Failure); 9] = [
+        (error(401, "invalid_api_key"), Failure::KeyRefused),
+        (
+            reply(
+                429,
+                Some(r#"{"error":"too_many_attempts","error_description":"wait"}"#),
+                &[("Retry-After", "60")],
+            ),
+            Failure::TooManyAttempts(Some(60)),
+        ),
+        (
+            reply(429, None, &[("Retry-After", "soon")]),
+            Failure::TooManyAttempts(None),
+        ),
+        (error(403, "origin_not_allowed"), Failure::OriginNotAllowed),
+        // Without its description the body is not an error body: only the status is known.
+        (
+            reply(401, Some(r#"{"error":"invalid_api_key"}"#), &[]),
+            Failure::Unexpected("HTTP 401".into()),
+        ),
+        (
+            reply(500, Some("<html>"), &[]),
+            Failure::Unexpected("HTTP 500".into()),
+        ),
+        (ok(r#"{"user":{}}"#), Failure::Unexpected("response".into())),
+        (ok("not json"), Failure::Unexpected("response".into())),
+        (reply(0, None, &[]), Failure::NetworkDown),
+    ];
+    for (answer, want) in cases {
+        stub(&[(SIGN_IN, vec![answer.clone()])]);
+        let got = widget::api::sign_in(&launch()).await.map(|_| ());
+        restore_fetch();
+        assert_eq!(got, Err(want), "{answer}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn where_the_cookies_stick_the_widget_stays_in_cookie_mode() {
+    widget::session::forget();
+    let root = page_card();
+    stub(&[
+        (
+            SIGN_IN,
+            vec![ok(&grant_json("jwt1", 1_700_003_600, Some("rt")))],
+        ),
+        (SESSION_BY_COOKIES, vec![ok(SESSION)]),
+    ]);
+    JsFuture::from(widget::start(launch_href())).await.unwrap();
+    let who = settle(widget::whoami()).await;
+    let requests = seen();
+    restore_fetch();
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("signed-in")
+    );
+    assert_eq!(widget::session::mode(), Mode::Cookies);
+    let with_mode = format!("{},\"mode\":\"cookies\"}}", USER.trim_end_matches('}'));
+    assert_eq!(who, Ok(with_mode));
+    // The sign-in's tokens are not used: every call is proven by the cookies alone.
+    let all: Vec<_> = requests
+        .iter()
+        .map(|(m, p, a)| (m.as_str(), p.as_str(), a.clone()))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("POST", "/apis/admin/session/api-key/", None),
+            ("GET", "/apis/admin/session/", None),
+            ("GET", "/apis/admin/session/", None),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn where_the_cookies_are_refused_the_session_is_held_in_memory_and_sent_as_bearer() {
+    let root = sign_in_to_memory_mode(
+        3600,
+        vec![(
+            "POST /apis/admin/session/integration-token Bearer jwt1",
+            vec![ok(r#"{"token":"t.k.n","expires_at":1700001800}"#)],
+        )],
+    )
+    .await;
+    let who = settle(widget::whoami()).await;
+    let token = settle(widget::get_integration_token("crm.app".into())).await;
+    let requests = seen();
+    restore_fetch();
+    widget::session::forget();
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("signed-in")
+    );
+    let with_mode = format!("{},\"mode\":\"memory\"}}", USER.trim_end_matches('}'));
+    assert_eq!(who, Ok(with_mode));
+    assert_eq!(
+        token,
+        Ok(r#"{"token":"t.k.n","expires_at":1700001800}"#.to_owned())
+    );
+    let bearer = Some("Bearer jwt1".to_owned());
+    let all: Vec<_> = requests
+        .iter()
+        .map(|(m, p, a)| (m.as_str(), p.as_str(), a.clone()))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("POST", "/apis/admin/session/api-key/", None),
+            ("GET", "/apis/admin/session/", None),
+            ("GET", "/apis/admin/session/", bearer.clone()),
+            ("GET", "/apis/admin/session/", bearer.clone()),
+            ("POST", "/apis/admin/session/integration-token", bearer),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn nothing_of_memory_mode_is_written_to_any_storage() {
+    // Memory mode's tokens live in wasm memory only: the page's storages stay empty (the other
+    // tests sign in to memory mode in this same page).
+    let window = web_sys::window().unwrap();
+    let storage = |name: &str| js_sys::Reflect::get(&window, &name.into()).unwrap();
+    for name in ["localStorage", "sessionStorage"] {
+        let length = js_sys::Reflect::get(&storage(name), &"length".into()).unwrap();
+        assert_eq!(length.as_f64(), Some(0.0), "{name}");
+    }
+    let cookie = js_sys::Reflect::get(&window.document().unwrap(), &"cookie".into()).unwrap();
+    assert_eq!(cookie.as_string().as_deref(), Some(""));
+}
+
+#[wasm_bindgen_test]
+async fn signed_in_shows_only_after_an_authenticated_call_succeeded() {
+    let cases = [
+        // The proof by cookies failed for another reason than missing cookies.
+        (vec![reply(500, None, &[])], None, "unexpected"),
+        // No cookies, and the JWT of the sign-in answer is refused too.
+        (
+            vec![error(401, "unauthenticated")],
+            Some(error(401, "invalid_token")),
+            "session_ended",
+        ),
+        (
+            vec![error(401, "unauthenticated")],
+            Some(reply(0, None, &[])),
+            "network_down",
+        ),
+    ];
+    for (by_cookies, by_bearer, failure) in cases {
+        widget::session::forget();
+        let root = page_card();
+        let mut routes = vec![
+            (
+                SIGN_IN,
+                vec![ok(&grant_json("jwt1", 1_700_003_600, Some("rt")))],
+            ),
+            (SESSION_BY_COOKIES, by_cookies),
+        ];
+        if let Some(answer) = by_bearer {
+            routes.push(("GET /apis/admin/session/ Bearer jwt1", vec![answer]));
+        }
+        stub(&routes);
+        JsFuture::from(widget::start(launch_href())).await.unwrap();
+        restore_fetch();
+        assert_eq!(root.get_attribute("data-state").as_deref(), Some("failed"));
+        assert_eq!(root.get_attribute("data-failure").as_deref(), Some(failure));
+        assert_eq!(widget::session::mode(), Mode::Cookies, "nothing is held");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn memory_mode_renews_the_jwt_before_it_expires_and_uses_the_new_one() {
+    let renewed = grant_json("jwt2", now_seconds() + 3600, None);
+    sign_in_to_memory_mode(
+        2,
+        vec![
+            (
+                "POST /apis/admin/session/renew Bearer rt",
+                vec![ok(&renewed)],
+            ),
+            ("GET /apis/admin/session/ Bearer jwt2", vec![ok(SESSION)]),
+        ],
+    )
+    .await;
+    // Two seconds of life left: renewed after 1.6 s.
+    JsFuture::from(sleep(2_500)).await.unwrap();
+    let who = settle(widget::whoami()).await;
+    let requests = seen();
+    restore_fetch();
+    widget::session::forget();
+    assert!(who.is_ok(), "{who:?}");
+    let tail: Vec<_> = requests[3..]
+        .iter()
+        .map(|(m, p, a)| (m.as_str(), p.as_str(), a.clone()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            (
+                "POST",
+                "/apis/admin/session/renew",
+                Some("Bearer rt".to_owned())
+            ),
+            (
+                "GET",
+                "/apis/admin/session/",
+                Some("Bearer jwt2".to_owned())
+            ),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_renewal_ends_the_session_with_its_own_sentence() {
+    let root = sign_in_to_memory_mode(
+        2,
+        vec![(
+            "POST /apis/admin/session/renew Bearer rt",
+            vec![error(401, "invalid_token")],
+        )],
+    )
+    .await;
+    JsFuture::from(sleep(2_500)).await.unwrap();
+    let who = settle(widget::whoami()).await;
+    restore_fetch();
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("session-ended")
+    );
+    assert_eq!(text_of(&root, ".status"), Failure::SessionEnded.message());
+    assert_eq!(
+        widget::session::mode(),
+        Mode::Cookies,
+        "the tokens are dropped"
+    );
+    assert_eq!(who, Ok("null".to_owned()));
+}
+
+#[wasm_bindgen_test]
+async fn a_jwt_refused_before_its_renewal_is_renewed_on_the_spot_and_the_call_sent_again() {
+    let renewed = grant_json("jwt2", now_seconds() + 3600, None);
+    sign_in_to_memory_mode(
+        3600,
+        vec![
+            (
+                "POST /apis/admin/session/renew Bearer rt",
+                vec![ok(&renewed)],
+            ),
+            ("GET /apis/admin/session/ Bearer jwt2", vec![ok(SESSION)]),
+        ],
+    )
+    .await;
+    // From now on jwt1 is refused, as after a laptop slept through the renewal.
+    stub(&[
+        (
+            "GET /apis/admin/session/ Bearer jwt1",
+            vec![error(401, "invalid_token")],
+        ),
+        (
+            "POST /apis/admin/session/renew Bearer rt",
+            vec![ok(&renewed)],
+        ),
+        ("GET /apis/admin/session/ Bearer jwt2", vec![ok(SESSION)]),
+    ]);
+    let who = settle(widget::whoami()).await;
+    let requests = seen();
+    restore_fetch();
+    widget::session::forget();
+    assert!(who.unwrap().contains(r#""mode":"memory""#));
+    let all: Vec<_> = requests
+        .iter()
+        .map(|(_, p, a)| (p.as_str(), a.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("/apis/admin/session/", "Bearer jwt1".to_owned()),
+            ("/apis/admin/session/renew", "Bearer rt".to_owned()),
+            ("/apis/admin/session/", "Bearer jwt2".to_owned()),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_says_signed_out_only_when_deskgate_confirms_the_session_ended() {
+    let cases: [(String, Result<(), Failure>); 6] = [
+        (reply(204, None, &[]), Ok(())),
+        // Already ended (signed out elsewhere, revoked, expired): nothing is left to end.
+        (error(401, "invalid_token"), Ok(())),
+        // The browser sent no session: it may live on, so this is not "signed out".
+        (error(401, "unauthenticated"), Err(Failure::NotSignedIn)),
+        (
+            reply(500, None, &[]),
+            Err(Failure::Unexpected("HTTP 500".into())),
+        ),
+        (ok("{}"), Err(Failure::Unexpected("response".into()))),
+        (reply(0, None, &[]), Err(Failure::NetworkDown)),
+    ];
+    for (answer, want) in cases {
+        widget::session::forget();
+        let root = page_card();
+        render_into(&root, &Status::SignedIn(ada()));
+        stub(&[("DELETE /apis/admin/session/ null", vec![answer.clone()])]);
+        let got = settle(widget::sign_out()).await;
+        let sent = stringify(&request_of(0));
+        restore_fetch();
+        assert_eq!(
+            sent,
+            r#"{"path":"/apis/admin/session/","method":"DELETE","credentials":"same-origin","authorization":null,"contentType":null,"body":null}"#
+        );
+        match want {
+            Ok(()) => {
+                assert_eq!(got, Ok("undefined".to_owned()), "{answer}");
+                assert_eq!(
+                    root.get_attribute("data-state").as_deref(),
+                    Some("signed-out"),
+                    "{answer}"
+                );
+            }
+            Err(failure) => {
+                assert_eq!(got, Err(failure.sign_out_message().to_owned()), "{answer}");
+                assert_eq!(
+                    root.get_attribute("data-state").as_deref(),
+                    Some("sign-out-failed"),
+                    "{answer}"
+                );
+                assert_eq!(
+                    root.get_attribute("data-failure").as_deref(),
+                    Some(failure.kind())
+                );
+                assert!(!hidden(&root, "#sign-out"), "the agent can try again");
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_in_memory_mode_sends_the_jwt_and_forgets_the_tokens() {
+    let root = sign_in_to_memory_mode(
+        3600,
+        vec![(
+            "DELETE /apis/admin/session/ Bearer jwt1",
+            vec![reply(204, None, &[])],
+        )],
+    )
+    .await;
+    let got = settle(widget::sign_out()).await;
+    let requests = seen();
+    restore_fetch();
+    assert!(got.is_ok(), "{got:?}");
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("signed-out")
+    );
+    assert_eq!(widget::session::mode(), Mode::Cookies);
+    let last = requests.last().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.2.as_deref()),
+        ("DELETE", Some("Bearer jwt1"))
+    );
+}
+
 #[wasm_bindgen_test]
 async fn whoami_gives_the_user_or_null() {
-    let extra = r#"{"user":{"id":"7","name":"Ada Lovelace","role":"agent","account":"acme","platform":"genesys","x":1},"expires_at":1700000000}"#;
-    answer(200, Some(extra));
+    widget::session::forget();
+    stub(&[(
+        SESSION_BY_COOKIES,
+        vec![
+            ok(
+                r#"{"user":{"id":"7","name":"Ada Lovelace","role":"agent","account":"acme","platform":"genesys","x":1},"expires_at":1700000000}"#,
+            ),
+            error(401, "unauthenticated"),
+            error(401, "invalid_token"),
+            reply(0, None, &[]),
+        ],
+    )]);
     let got = settle(widget::whoami()).await;
-    let sent = last_request();
-    answer(
-        401,
-        Some(r#"{"error":"unauthenticated","error_description":"no"}"#),
-    );
     let nobody = settle(widget::whoami()).await;
-    answer(0, None);
+    let ended = settle(widget::whoami()).await;
     let down = settle(widget::whoami()).await;
     restore_fetch();
-    assert_eq!(got, Ok(USER.to_owned()));
-    assert_eq!(sent, request("GET", "/apis/admin/session/", None));
+    let with_mode = format!("{},\"mode\":\"cookies\"}}", USER.trim_end_matches('}'));
+    assert_eq!(got, Ok(with_mode));
     assert_eq!(nobody, Ok("null".to_owned()));
+    assert_eq!(ended, Ok("null".to_owned()));
     assert_eq!(down, Err(Failure::NetworkDown.message().to_owned()));
 }
 
 #[wasm_bindgen_test]
 async fn get_integration_token_posts_the_app_id_and_gives_token_and_expiry() {
-    answer(200, Some(r#"{"token":"t.k.n","expires_at":1700001800}"#));
+    widget::session::forget();
+    stub(&[(
+        "POST /apis/admin/session/integration-token",
+        vec![
+            ok(r#"{"token":"t.k.n","expires_at":1700001800}"#),
+            ok(r#"{"token":"t.k.n","expires_at":1.5}"#),
+            error(401, "invalid_token"),
+        ],
+    )]);
     let got = settle(widget::get_integration_token("crm.app".into())).await;
-    let sent = last_request();
-    answer(200, Some(r#"{"token":"t.k.n","expires_at":1.5}"#));
+    let sent = stringify(&request_of(0));
     let bad = settle(widget::get_integration_token("crm.app".into())).await;
+    let ended = settle(widget::get_integration_token("crm.app".into())).await;
     restore_fetch();
     assert_eq!(
         got,
@@ -505,43 +1077,9 @@ async fn get_integration_token_posts_the_app_id_and_gives_token_and_expiry() {
     );
     assert_eq!(
         sent,
-        request(
-            "POST",
-            "/apis/admin/session/integration-token",
-            Some(r#"{"app_id":"crm.app"}"#)
-        )
+        r#"{"path":"/apis/admin/session/integration-token","method":"POST","credentials":"same-origin","authorization":null,"contentType":"application/json","body":"{\"app_id\":\"crm.app\"}"}"#
     );
     let unexpected = Failure::Unexpected(String::new()).message().to_owned();
     assert_eq!(bad, Err(unexpected));
-}
-
-#[wasm_bindgen_test]
-async fn sign_out_deletes_the_session_and_already_signed_out_is_fine() {
-    let mut got = Vec::new();
-    for (status, body) in [
-        (204, None),
-        (
-            401,
-            Some(r#"{"error":"unauthenticated","error_description":"no"}"#),
-        ),
-        (200, Some("{}")),
-        (200, Some("")),
-        (500, None),
-    ] {
-        answer(status, body);
-        got.push(widget::api::sign_out().await);
-    }
-    let sent = last_request();
-    restore_fetch();
-    assert_eq!(
-        got,
-        [
-            Ok(()),
-            Ok(()),
-            Ok(()),
-            Err(Failure::Unexpected("response".into())),
-            Err(Failure::Unexpected("HTTP 500".into())),
-        ]
-    );
-    assert_eq!(sent, request("DELETE", "/apis/admin/session/", None));
+    assert_eq!(ended, Err(Failure::SessionEnded.message().to_owned()));
 }

@@ -1,0 +1,80 @@
+// Starts the worker for a black-box tier: `wrangler dev` on workerd, local D1 in a fresh folder,
+// the demo secrets of edge/.dev.vars.example, the demo echo upstream behind the gateway (which
+// verifies identities from the worker's JWKS) and the demo launcher (which signs launch links).
+// Used by run.mjs (plain HTTP), run_engines.mjs (local TLS, a short JWT lifetime) and the tests
+// that need a worker of their own (a restart, another configuration).
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, waitForHttp, REPO, OUTPUT } from './env.mjs';
+
+const edge = join(REPO, 'edge');
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+const wrangler = join(REPO, 'node_modules', '.bin', 'wrangler');
+
+/**
+ * Starts the worker on `port` (a free one if not given). `desktop` is the allowed desktop origin
+ * of both platforms (default: the worker's own `http://127.0.0.1:<port>`, where the demo
+ * desktops are served); `vars` more wrangler vars; `tls` `{ key, cert }` file paths to serve
+ * HTTPS with. Resolves to `{ port, dir, state, upstreamPort, launcherPort, stop(passed) }` once it answers; `stop` keeps
+ * the folder (storage and wrangler.log) when the tests did not pass.
+ */
+export async function startWorker(name, { port, desktop, vars = {}, tls } = {}) {
+  // One folder per run, so two runs on one machine never share storage or a log.
+  const dir = join(OUTPUT, `${name}-${process.pid}`);
+  const state = join(dir, 'state');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
+    cwd: edge, env, encoding: 'utf8',
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  port ??= await freePort();
+  // The gateway's upstream (the demo echo server) and the demo launcher, on ports of their own.
+  const upstreamPort = await freePort();
+  const launcherPort = await freePort();
+  const helpers = [
+    spawn(process.execPath, [join(REPO, 'scripts', 'demo-upstream.mjs'), String(upstreamPort), String(port)], { stdio: 'ignore' }),
+    spawn(process.execPath, [join(REPO, 'scripts', 'demo-launcher.mjs'), String(launcherPort), String(port)], { stdio: 'ignore' }),
+  ];
+
+  const scheme = tls ? 'https' : 'http';
+  desktop ??= `${scheme}://127.0.0.1:${port}`;
+  const all = {
+    DESKTOP_ORIGINS_LIVEENGAGE: desktop, DESKTOP_ORIGINS_GENESYS: desktop,
+    UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, ...vars,
+  };
+  const log = createWriteStream(join(dir, 'wrangler.log'));
+  const server = spawn(wrangler, [
+    'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
+    '--persist-to', state, '--env-file', join(edge, '.dev.vars.example'),
+    // `log` level: the worker's own log lines reach wrangler.log (tests read it).
+    '--show-interactive-dev-session=false', '--log-level', 'log',
+    ...(tls ? ['--local-protocol', 'https', '--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
+    ...Object.entries(all).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ], { cwd: edge, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
+  const kill = () => {
+    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+    for (const helper of helpers) helper.kill();
+  };
+  process.on('exit', kill);
+
+  try {
+    await waitForHttp(`${scheme}://127.0.0.1:${port}/`, 600_000, () => server.exitCode === null);
+  } catch (e) {
+    kill();
+    throw new Error(`the worker did not start: ${e.message}\n--- wrangler.log ---\n${readFileSync(join(dir, 'wrangler.log'), 'utf8')}`);
+  }
+  return {
+    port, dir, state, upstreamPort, launcherPort,
+    stop(passed) {
+      kill();
+      if (passed) { try { rmSync(dir, { recursive: true, force: true }); } catch { /* still closing */ } }
+      else console.error(`kept ${dir} (wrangler.log, storage) for a look`);
+    },
+  };
+}
