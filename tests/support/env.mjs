@@ -16,6 +16,9 @@ export const PORT = Number(process.env.DESKGATE_PORT || 8787);
 /** The port of the demo upstream behind the gateway (set by run.mjs). */
 export const UPSTREAM_PORT = Number(process.env.DESKGATE_UPSTREAM_PORT || 8788);
 
+/** The port of the demo launcher, the demo's signer of launch links (set by run.mjs). */
+export const LAUNCHER_PORT = Number(process.env.DESKGATE_LAUNCHER_PORT || 8789);
+
 /** A desktop origin only the LiveEngage platform allows in the test run, and one only Genesys
  *  allows (beside the demo desktop's, which both allow). */
 export const LIVEENGAGE_ONLY_ORIGIN = 'https://z1.le.example';

@@ -15,6 +15,7 @@ use crate::status::Failure;
 const SESSION: &str = "/apis/admin/session/";
 const INTEGRATION_TOKEN: &str = "/apis/admin/session/integration-token";
 const SIGN_IN: &str = "/apis/admin/session/api-key/";
+const LAUNCH: &str = "/apis/admin/session/launch/";
 const RENEW: &str = "/apis/admin/session/renew";
 
 /// What authenticates a call.
@@ -78,6 +79,17 @@ impl Reply {
 /// the server's clock when it granted it.
 pub async fn sign_in(params: &LaunchParams) -> Result<(SessionGrant, Option<f64>), Failure> {
     let call = Call::new("POST", SIGN_IN, shapes::sign_in_body(params));
+    let reply = send(&call, &Credential::Cookies).await?;
+    Ok((reply.read(shapes::signed_in)?, reply.server_now))
+}
+
+/// `POST /apis/admin/session/launch/` with a signed launch token (SPEC §6): the session granted,
+/// as [`sign_in`] answers it.
+pub async fn sign_in_with_launch(
+    token: &str,
+    platform: &str,
+) -> Result<(SessionGrant, Option<f64>), Failure> {
+    let call = Call::new("POST", LAUNCH, shapes::launch_body(token, platform));
     let reply = send(&call, &Credential::Cookies).await?;
     Ok((reply.read(shapes::signed_in)?, reply.server_now))
 }

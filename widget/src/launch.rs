@@ -1,9 +1,11 @@
-//! What the desktop put in the widget's URL: `/v2/widget/<platform>?apikey=…&agent_id=…&agent_name=…`.
+//! What the desktop put in the widget's URL: a signed launch link,
+//! `/v2/widget/<platform>#launch=<JWS>` (SPEC §6), or, as the last resort,
+//! `/v2/widget/<platform>?apikey=…&agent_id=…&agent_name=…`.
 //!
-//! The widget reads the URL as `first.js` handed it over; the address bar no longer has the key.
-//! A `#launch=…` fragment (a signed launch link, SPEC §6) is handed over too and not read yet.
+//! The widget reads the URL as `first.js` handed it over; the address bar no longer has the key
+//! nor the launch token.
 
-use web_sys::Url;
+use web_sys::{Url, UrlSearchParams};
 
 use crate::status::Failure;
 
@@ -49,6 +51,16 @@ impl LaunchParams {
             platform,
         })
     }
+}
+
+/// The launch token of a signed launch link (`#launch=<JWS>` in the fragment), if there is one,
+/// and the platform of the path. A launch link wins over API-key parameters beside it.
+pub fn launch_token(href: &str) -> Option<(String, String)> {
+    let url = Url::new(href).ok()?;
+    let hash = url.hash();
+    let fragment = UrlSearchParams::new_with_str(hash.strip_prefix('#').unwrap_or(&hash)).ok()?;
+    let token = fragment.get("launch").filter(|t| !t.is_empty())?;
+    Some((token, last_segment(&url.pathname()).to_owned()))
 }
 
 /// The last segment of a path, ignoring trailing slashes: the platform of `/v2/widget/<platform>`.

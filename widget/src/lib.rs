@@ -48,15 +48,24 @@ pub fn start(href: String) -> Promise {
     }))
 }
 
-/// Signs in and proves the session with an authenticated call: "signed in" only once one
-/// succeeded, never on the strength of the sign-in answer alone (SPEC §1.8).
+/// Signs in — with the signed launch link when the desktop gave one, else with the API key —
+/// and proves the session with an authenticated call: "signed in" only once one succeeded,
+/// never on the strength of the sign-in answer alone (SPEC §1.8).
 async fn sign_in(href: &str) -> Status {
-    let params = match launch::LaunchParams::from_href(href) {
-        Ok(params) => params,
-        Err(missing) => return Status::Failed(missing.into()),
+    let granted = match launch::launch_token(href) {
+        Some((token, platform)) => {
+            view::render(&Status::SigningIn);
+            api::sign_in_with_launch(&token, &platform).await
+        }
+        None => match launch::LaunchParams::from_href(href) {
+            Ok(params) => {
+                view::render(&Status::SigningIn);
+                api::sign_in(&params).await
+            }
+            Err(missing) => return Status::Failed(missing.into()),
+        },
     };
-    view::render(&Status::SigningIn);
-    let proven = match api::sign_in(&params).await {
+    let proven = match granted {
         Ok((grant, server_now)) => session::establish(grant, server_now).await,
         Err(failure) => Err(failure),
     };

@@ -139,6 +139,11 @@ pub fn sign_in_body(params: &LaunchParams) -> Option<String> {
     ]))
 }
 
+/// The body of `POST /apis/admin/session/launch/` (`{"launch","platform"}`), as JSON.
+pub fn launch_body(token: &str, platform: &str) -> Option<String> {
+    stringify(&object(&[("launch", token), ("platform", platform)]))
+}
+
 /// The body of `POST /apis/admin/session/integration-token`, as JSON.
 pub fn integration_token_body(app_id: &str) -> Option<String> {
     stringify(&object(&[("app_id", app_id)]))

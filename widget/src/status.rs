@@ -26,6 +26,9 @@ pub enum Failure {
     MissingParameter(&'static str),
     /// The account's API key was refused (`401 invalid_api_key`).
     KeyRefused,
+    /// The signed launch link was refused (`401 invalid_launch`): expired, used, or not the
+    /// account's.
+    LaunchRefused,
     /// Too many failed attempts from here (`429`); retry after this many seconds.
     TooManyAttempts(Option<u64>),
     /// The desktop's origin is not allowed for this account (`403`).
@@ -47,6 +50,7 @@ impl Failure {
     pub fn from_response(status: u16, code: Option<&str>, retry_after: Option<u64>) -> Self {
         match (status, code) {
             (401, Some("invalid_api_key")) => Self::KeyRefused,
+            (401, Some("invalid_launch")) => Self::LaunchRefused,
             (401, Some("unauthenticated")) => Self::NotSignedIn,
             (401, Some("invalid_token")) => Self::SessionEnded,
             (429, _) => Self::TooManyAttempts(retry_after),
@@ -61,6 +65,7 @@ impl Failure {
         match self {
             Self::MissingParameter(_) => "missing_parameter",
             Self::KeyRefused => "key_refused",
+            Self::LaunchRefused => "launch_refused",
             Self::TooManyAttempts(_) => "too_many_attempts",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::NetworkDown => "network_down",
@@ -84,6 +89,9 @@ impl Failure {
             }
             Self::KeyRefused => {
                 "This desktop's API key was refused. Ask your administrator to update the widget's key."
+            }
+            Self::LaunchRefused => {
+                "This launch link was refused: it has expired, was used already, or is not for this account. Reopen deskgate from the desktop."
             }
             Self::TooManyAttempts(_) => {
                 "Too many failed sign-ins from this desktop. Wait a few minutes, then reload."

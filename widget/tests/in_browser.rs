@@ -10,7 +10,7 @@ use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use widget::launch::{last_segment, LaunchParams, MissingParam};
+use widget::launch::{last_segment, launch_token, LaunchParams, MissingParam};
 use widget::session::Mode;
 use widget::shapes::{self, IntegrationToken, SessionGrant, User};
 use widget::status::{Failure, Status};
@@ -52,9 +52,37 @@ fn the_first_missing_or_blank_parameter_is_named() {
 }
 
 #[wasm_bindgen_test]
+fn a_signed_launch_link_is_read_from_the_fragment_and_wins_over_a_key() {
+    let base = "https://acme.deskgate.example/v2/widget/genesys";
+    assert_eq!(
+        launch_token(&format!("{base}#launch=h.p.s")),
+        Some(("h.p.s".into(), "genesys".into()))
+    );
+    assert_eq!(
+        launch_token(&format!(
+            "{base}?apikey=k&agent_id=1&agent_name=A#x=1&launch=h.p.s"
+        )),
+        Some(("h.p.s".into(), "genesys".into()))
+    );
+    for href in [
+        format!("{base}?apikey=k&agent_id=1&agent_name=A"),
+        format!("{base}#launch="),
+        format!("{base}#other=1"),
+        format!("{base}?launch=h.p.s"),
+    ] {
+        assert_eq!(launch_token(&href), None, "{href}");
+    }
+    assert_eq!(
+        shapes::launch_body("h.p.s", "genesys").as_deref(),
+        Some(r#"{"launch":"h.p.s","platform":"genesys"}"#)
+    );
+}
+
+#[wasm_bindgen_test]
 fn each_error_response_maps_to_its_own_failure() {
     let cases = [
         (401, Some("invalid_api_key"), None, Failure::KeyRefused),
+        (401, Some("invalid_launch"), None, Failure::LaunchRefused),
         (
             429,
             Some("too_many_attempts"),
@@ -99,6 +127,7 @@ fn every_failure_has_a_distinct_message_and_kind() {
         Failure::MissingParameter("agent_id"),
         Failure::MissingParameter("agent_name"),
         Failure::KeyRefused,
+        Failure::LaunchRefused,
         Failure::TooManyAttempts(None),
         Failure::OriginNotAllowed,
         Failure::NetworkDown,
