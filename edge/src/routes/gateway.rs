@@ -55,6 +55,14 @@ pub async fn forward(
     if let Some(granted) = principal.scopes() {
         scope::require(granted, scope::needed_for(ctx.method))?;
     }
+    // Fetch cannot send a GET or HEAD with content (RFC 9110 §9.3.1: it has no defined meaning
+    // there), so such a request is refused rather than forwarded without it.
+    let body = req.body();
+    if body.is_some() && matches!(ctx.method, authcore::Method::Get | authcore::Method::Head) {
+        return Err(ApiError::InvalidRequest(
+            "a GET or HEAD request cannot carry a body".into(),
+        ));
+    }
     let upstream = crate::config::upstream_url(env)?;
     let (key, _) = crate::config::identity_keys(env)?;
     let who = principal.whoami(ctx.account.as_str());
@@ -102,7 +110,7 @@ pub async fn forward(
         .with_headers(headers)
         // A redirect goes back to the caller: following it would carry the identity elsewhere.
         .with_redirect(RequestRedirect::Manual);
-    if let Some(body) = req.body() {
+    if let Some(body) = body {
         init.with_body(Some(body.into()));
     }
     let outbound = worker::Request::new_with_init(&target, &init).map_err(internal)?;
