@@ -30,6 +30,22 @@ const STRIPPED: [&str; 6] = [
     "x-deskgate-identity",
 ];
 
+/// Request headers about this hop only (RFC 9110 §7.6.1), which an intermediary does not
+/// forward: the runtime frames and connects the forwarded request itself (it has consumed
+/// `Connection` before the worker runs). `Expect` too: the
+/// runtime has already dealt with a client's `100-continue`, and forwarded, it deadlocks the
+/// subrequest (the runtime cancels the request as hung, a 500).
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+];
+
 /// Response headers an upstream may not send through deskgate's origin: cookies (set or
 /// cleared), `Clear-Site-Data` (which would sign every agent out), and the CORS grant that would
 /// let another origin read an answer bought with the agent's cookies.
@@ -98,7 +114,8 @@ pub async fn forward(
 
     let headers = Headers::new();
     for (name, value) in Headers(req.headers()).entries() {
-        if !STRIPPED.contains(&name.to_ascii_lowercase().as_str()) {
+        let lower = name.to_ascii_lowercase();
+        if !STRIPPED.contains(&lower.as_str()) && !HOP_BY_HOP.contains(&lower.as_str()) {
             headers.append(&name, &value).map_err(internal)?;
         }
     }
