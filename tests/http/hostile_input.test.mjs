@@ -617,6 +617,22 @@ test('hostile queries and paths are refused, and the admin API takes no token fr
   add('service id not UTF-8', raw(`/apis/admin/services/svc_`, junk, '/credentials'), 401, 'unauthenticated', []);
   add('service id not UTF-8, as the owner', raw(`/apis/admin/services/svc_`, junk, '/credentials'), 404, 'not_found', [['Cookie', auth.owner]]);
   add('credential id escaped, as the owner', `/apis/admin/services/${sid}/credentials/cred_%2e%2e%00/discard`, 404, 'not_found', [['Cookie', auth.owner]], 'POST');
+  // Ids the owner sends that name nothing of theirs: never looked up when misshapen, 404 either way.
+  const owner = [['Cookie', auth.owner]];
+  const other = 'svc_0123456789abcdef';
+  for (const [method, target] of [
+    ['GET', `/apis/admin/services/${encodeURIComponent("svc_' OR 1=1 --")}/credentials`],
+    ['GET', `/apis/admin/services/${other}/credentials`],
+    ['GET', `/apis/admin/services/${sid.toUpperCase()}/credentials`],
+    ['POST', `/apis/admin/services/${other}/credentials/${auth.svc.keyId}/discard`],
+    ['POST', `/apis/admin/services/${sid}/credentials/${auth.svc.keyId}/explode`],
+    ['POST', `/apis/admin/services/${sid}/credentials/cred_${'0'.repeat(16)}/regenerate`],
+    ['POST', `/apis/admin/services/${other}/testing-token`],
+    ['GET', `/apis/admin/services/${other}/testing-tokens`],
+    ['DELETE', `/apis/admin/services/${sid}/testing-tokens/${'0'.repeat(32)}`],
+    ['DELETE', `/apis/admin/services/${sid}/testing-tokens/${'g'.repeat(32)}`],
+    ['DELETE', `/apis/admin/services/${sid}/testing-tokens/${'0'.repeat(33)}`],
+  ]) add(`as the owner, ${method} ${target}`, target, 404, 'not_found', owner, method);
   add('a 60 KB path', `/apis/admin/${'p/'.repeat(30_000)}`, 404, 'not_found');
   add('dot segments out of the gateway', '/api/../apis/admin/audit?access_token=x', 401, 'unauthenticated');
   add('double slashes', '//v1//whoami', 404, 'not_found');
