@@ -111,8 +111,13 @@ before(async () => {
   });
   assert.equal(token.status, 200, token.text);
   assert.equal(integration.status, 200, integration.text);
+  const now = Math.floor(Date.now() / 1000);
+  const launch = jws(json({ alg: 'HS256', typ: 'JWT' }), json({
+    iss: SECRETS.acme_launch_issuer, aud: 'https://acme.localhost', sub: 'h-5', name: 'Launched',
+    jti: `hostile-${process.pid}`, iat: now, exp: now + 300,
+  }), SECRETS.acme_launch_secret);
   auth = {
-    owner: owner.Cookie, globex: globex.Cookie, svc,
+    owner: owner.Cookie, globex: globex.Cookie, svc, launch,
     agentCookie: cookieOf(cookieValue(agent.cookies, '__Host-deskgate_session')),
     agentJwt: agent.json.access_token, renewal: agent.json.renewal_token,
     accessToken: token.json.access_token, integrationToken: integration.json.token,
@@ -157,6 +162,10 @@ function routes() {
     { path: '/apis/admin/session/api-key', anon: { POST: [415, 'unsupported_media_type'] } },
     { path: '/apis/admin/session/api-key/', anon: { POST: [415, 'unsupported_media_type'] } },
     { path: '/apis/admin/session/password/', anon: { POST: [415, 'unsupported_media_type'] } },
+    { path: '/apis/admin/session/launch', anon: { POST: [415, 'unsupported_media_type'] } },
+    { path: '/apis/admin/session/launch/', anon: { POST: [415, 'unsupported_media_type'] } },
+    { path: '/.well-known/jwks.json', served: { GET: 200 } },
+    { path: '/.well-known/openid-configuration', notFound: true },
     { path: '/apis/admin/session/renew', anon: { POST: unauthenticated } },
     { path: '/apis/admin/session/integration-token', anon: { POST: unauthenticated }, cookie: { POST: csrf } },
     { path: '/apis/admin/session/', anon: { GET: unauthenticated, DELETE: unauthenticated }, cookie: { DELETE: csrf } },
@@ -244,7 +253,7 @@ test('an unsafe method carrying the owner\'s cookie from another site is 403 whe
       if (route.notFound) continue;
       const [status, code] = route.cookie?.[method] ?? anonAnswer(route, method);
       // The sign-in endpoints read no cookie: they judge the body first (`{}` lacks every field).
-      const signIn = method === 'POST' && /\/session\/(api-key|password)/.test(route.path);
+      const signIn = method === 'POST' && /\/session\/(api-key|password|launch)/.test(route.path);
       // Where the cookie would authenticate, every cross-site signal; elsewhere one of them, in turn.
       for (const header of route.cookie?.[method] ? crossSite : [crossSite[turn++ % crossSite.length]]) {
         cases.push({
@@ -283,6 +292,13 @@ function jsonEndpoints() {
     {
       name: 'password sign-in', path: '/apis/admin/session/password/', headers: () => [['CF-Connecting-IP', freshClient()], own],
       body: { username: 'owner', password: SECRETS.acme_admin_password },
+    },
+    {
+      // A launch token good for acme: its jti is never used, as no body here is taken for good.
+      name: 'launch sign-in', path: '/apis/admin/session/launch/', headers: () => [['CF-Connecting-IP', freshClient()]],
+      body: { launch: auth.launch, platform: 'genesys' },
+      // Any string is a launch token to be judged (and counted): only other types are no field.
+      wrong: { launch: ['null', '0', '1.5', 'true', '[]', '{}', '["x"]', '""', json('x'.repeat(4097)), '"\\ud800"'] },
     },
     {
       name: 'integration token', path: '/apis/admin/session/integration-token', headers: () => [['Authorization', `Bearer ${auth.agentJwt}`]],
@@ -406,7 +422,8 @@ test('a wrong type or value in any field of any JSON endpoint, or a missing fiel
     for (const field of Object.keys(e.body)) {
       const optional = e.optional?.includes(field);
       // An optional field may be null or absent: that is its default, not a wrong value.
-      const values = optional ? WRONG_VALUES.filter((v) => v !== 'null') : [...WRONG_VALUES, undefined];
+      const wrong = e.wrong?.[field] ?? WRONG_VALUES;
+      const values = optional ? wrong.filter((v) => v !== 'null') : [...wrong, undefined];
       for (const value of values) {
         cases.push({
           what: `${e.name}, ${field}: ${value === undefined ? 'missing' : value.slice(0, 40)}`, status: 400, code: 'invalid_request',
@@ -723,7 +740,9 @@ function forgeries(header, claims, key, { numeric = ['iat', 'exp'], optional = [
   const sign = (hText, cText) => jws(hText, cText, key);
   const out = [];
   for (const [name] of c) {
-    const wrong = numeric.includes(name)
+    const wrong = Array.isArray(claims[name])
+      ? ['1', 'null', 'true', '{}', json(String(claims[name][0])), '[1]', '[null]', '[[]]']
+      : numeric.includes(name)
       // (1.5 is a NumericDate of 1970: a wrong iat or exp, but a good nbf.)
       ? ['"1796115426"', 'null', 'true', '[]', '{}', '1e300', '-1', '9007199254740993', '"NaN"', ...(name === 'nbf' ? [] : ['1.5'])]
       : ['1', 'null', 'true', '[]', '{}', '["x"]', json('x'.repeat(10_000))];
@@ -819,6 +838,9 @@ test('well-formed wrong credentials on every sign-in route are refused with one 
     sign(`api-key sign-in, key ${api_key.slice(0, 20)}`, '/apis/admin/session/api-key/', { api_key, ...agent }, 401, 'invalid_api_key');
   }
   sign('api-key sign-in, apikey', '/apis/admin/session/api-key', { apikey: 'wrong', ...agent }, 401, 'invalid_api_key');
+  for (const launch of ['a.b.c', auth.launch, `${auth.launch.slice(0, -2)}AA`, 'x'.repeat(4096)]) {
+    sign(`launch sign-in, ${launch.slice(0, 12)}…`, '/apis/admin/session/launch/', { launch, platform: 'genesys' }, 401, 'invalid_launch');
+  }
   for (const [username, password] of [['owner', 'wrong'], ['owner', SECRETS.acme_admin_password], ['root', 'x'], ['owner', 'p'.repeat(256)]]) {
     sign(`password sign-in, ${username}`, '/apis/admin/session/password/', { username, password }, 401, 'invalid_credentials');
   }
@@ -833,7 +855,7 @@ test('well-formed wrong credentials on every sign-in route are refused with one 
   }
   const answers = await expectRefusals(cases);
   const bodies = (code) => new Set(answers.filter((r) => r.json.error === code).map((r) => r.text));
-  for (const code of ['invalid_api_key', 'invalid_credentials', 'invalid_password']) assert.equal(bodies(code).size, 1, code);
+  for (const code of ['invalid_api_key', 'invalid_launch', 'invalid_credentials', 'invalid_password']) assert.equal(bodies(code).size, 1, code);
 });
 
 // ---------------------------------------------------------------------------------------------
