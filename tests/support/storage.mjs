@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-function databaseFile() {
-  const dir = join(process.env.DESKGATE_STATE, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+/** The D1 database of the worker whose --persist-to folder is `state`. */
+function databaseFile(state = process.env.DESKGATE_STATE) {
+  const dir = join(state, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   const files = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f));
   if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${files.length}`);
   return join(dir, files[0]);
@@ -40,4 +41,30 @@ export function countRows(table) {
 /** Writes `sql` to the worker's local D1, to reproduce the outcome of a race. */
 export function simulate(sql) {
   execute('write', sql);
+}
+
+// Every table's row count and the rows of some queries, read in one go (one Python start), for
+// the suites that compare all of storage before and after.
+const SNAPSHOT = `
+import json, sqlite3, sys
+path, queries = sys.argv[1], json.loads(sys.argv[2])
+c = sqlite3.connect("file:" + path + "?mode=ro", uri=True, timeout=10)
+tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")]
+out = {"counts": {t: c.execute('SELECT COUNT(*) FROM "%s"' % t).fetchone()[0] for t in tables}}
+for name, sql in queries.items():
+    cur = c.execute(sql)
+    cols = [d[0] for d in cur.description]
+    out[name] = [dict(zip(cols, row)) for row in cur.fetchall()]
+print(json.dumps(out))
+`;
+
+/**
+ * The row count of every table of a worker's local D1 (`state`: its --persist-to folder; by
+ * default the worker under test's), and the rows of each query in `queries` ({name: sql}):
+ * `{ counts: {table: n}, name: [rows] }`.
+ */
+export function snapshot(queries = {}, state = process.env.DESKGATE_STATE) {
+  const run = spawnSync('python3', ['-c', SNAPSHOT, databaseFile(state), JSON.stringify(queries)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`reading ${state} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
 }

@@ -30,6 +30,22 @@ const STRIPPED: [&str; 6] = [
     "x-deskgate-identity",
 ];
 
+/// Request headers about this hop only (RFC 9110 §7.6.1), which an intermediary does not
+/// forward: the runtime frames and connects the forwarded request itself (it has consumed
+/// `Connection` before the worker runs). `Expect` too: the
+/// runtime has already dealt with a client's `100-continue`, and forwarded, it deadlocks the
+/// subrequest (the runtime cancels the request as hung, a 500).
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+];
+
 /// Response headers an upstream may not send through deskgate's origin: cookies (set or
 /// cleared), `Clear-Site-Data` (which would sign every agent out), and the CORS grant that would
 /// let another origin read an answer bought with the agent's cookies.
@@ -54,6 +70,14 @@ pub async fn forward(
     let principal = authenticate(&req, env, &db(env)?, ctx, QueryToken::Accepted).await?;
     if let Some(granted) = principal.scopes() {
         scope::require(granted, scope::needed_for(ctx.method))?;
+    }
+    // Fetch cannot send a GET or HEAD with content (RFC 9110 §9.3.1: it has no defined meaning
+    // there), so such a request is refused rather than forwarded without it.
+    let body = req.body();
+    if body.is_some() && matches!(ctx.method, authcore::Method::Get | authcore::Method::Head) {
+        return Err(ApiError::InvalidRequest(
+            "a GET or HEAD request cannot carry a body".into(),
+        ));
     }
     let upstream = crate::config::upstream_url(env)?;
     let (key, _) = crate::config::identity_keys(env)?;
@@ -90,7 +114,8 @@ pub async fn forward(
 
     let headers = Headers::new();
     for (name, value) in Headers(req.headers()).entries() {
-        if !STRIPPED.contains(&name.to_ascii_lowercase().as_str()) {
+        let lower = name.to_ascii_lowercase();
+        if !STRIPPED.contains(&lower.as_str()) && !HOP_BY_HOP.contains(&lower.as_str()) {
             headers.append(&name, &value).map_err(internal)?;
         }
     }
@@ -102,7 +127,7 @@ pub async fn forward(
         .with_headers(headers)
         // A redirect goes back to the caller: following it would carry the identity elsewhere.
         .with_redirect(RequestRedirect::Manual);
-    if let Some(body) = req.body() {
+    if let Some(body) = body {
         init.with_body(Some(body.into()));
     }
     let outbound = worker::Request::new_with_init(&target, &init).map_err(internal)?;
