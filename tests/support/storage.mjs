@@ -27,8 +27,8 @@ db.commit()
 print(json.dumps(rows))
 `;
 
-function execute(mode, sql) {
-  const run = spawnSync('python3', ['-c', PROGRAM, mode, databaseFile(), sql], { encoding: 'utf8' });
+function execute(mode, sql, state) {
+  const run = spawnSync('python3', ['-c', PROGRAM, mode, databaseFile(state), sql], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`sqlite3 failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -38,9 +38,10 @@ export function countRows(table) {
   return execute('read', `SELECT COUNT(*) FROM ${table}`)[0][0];
 }
 
-/** Writes `sql` to the worker's local D1, to reproduce the outcome of a race. */
-export function simulate(sql) {
-  execute('write', sql);
+/** Writes `sql` to the local D1 of the tier's worker (or the one whose storage is `state`), to
+ *  reproduce the outcome of a race or of a write another instance made. */
+export function simulate(sql, state = process.env.DESKGATE_STATE) {
+  execute('write', sql, state);
 }
 
 // Every table's row count and the rows of some queries, read in one go (one Python start), for
