@@ -121,8 +121,11 @@ impl LaunchAlg {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
     /// `EC`, `OKP` or `RSA`.
+    #[serde(default)]
     pub kty: String,
-    /// Its name in token headers (required: a launch key is chosen by `kid`).
+    /// Its name in token headers (required: a launch key is chosen by `kid`; one without is
+    /// unusable).
+    #[serde(default)]
     pub kid: String,
     /// `P-256` or `Ed25519`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,14 +208,16 @@ impl LaunchKeys {
         if let Some(text) = jwks {
             #[derive(Deserialize)]
             struct Set {
-                keys: Vec<serde_json::Value>,
+                keys: Vec<Jwk>,
             }
-            match serde_json::from_str::<Set>(text) {
+            // from_slice, as every other parse in the worker: one instance of the JSON reader.
+            match serde_json::from_slice::<Set>(text.as_bytes()) {
                 Ok(set) => {
-                    for value in set.keys {
-                        match serde_json::from_value::<Jwk>(value) {
-                            Ok(k) if k.algorithm().is_some() && !k.kid.is_empty() => keys.push(k),
-                            _ => problems.push("a launch JWKS key is unusable and is ignored"),
+                    for k in set.keys {
+                        if k.algorithm().is_some() && !k.kid.is_empty() {
+                            keys.push(k);
+                        } else {
+                            problems.push("a launch JWKS key is unusable and is ignored");
                         }
                     }
                 }
@@ -376,8 +381,8 @@ pub struct LaunchClaims {
 #[derive(Deserialize)]
 struct RawClaims {
     iss: Option<String>,
-    #[serde(default)]
-    aud: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "audiences")]
+    aud: Vec<String>,
     sub: Option<String>,
     name: Option<String>,
     role: Option<String>,
@@ -398,13 +403,7 @@ impl Verified<'_> {
             .map_err(|_| LaunchError::Malformed)?;
         let raw: RawClaims =
             serde_json::from_slice(&json).map_err(|_| LaunchError::MissingClaim)?;
-        let audience_ok = match &raw.aud {
-            Some(serde_json::Value::String(a)) => *a == policy.audience,
-            Some(serde_json::Value::Array(list)) => list
-                .iter()
-                .any(|a| a.as_str() == Some(policy.audience.as_str())),
-            _ => false,
-        };
+        let audience_ok = raw.aud.contains(&policy.audience);
         if raw.iss.as_deref() != Some(policy.issuer.as_str()) || !audience_ok {
             return Err(LaunchError::WrongAudience);
         }
@@ -437,6 +436,32 @@ impl Verified<'_> {
             usable_until,
         })
     }
+}
+
+/// `aud` as RFC 7519 §4.1.3 allows it: one string or an array of strings. (A visitor rather
+/// than an untagged enum, whose buffering would add serde's `Content` machinery to the worker.)
+fn audiences<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or an array of strings")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(vec![v.to_owned()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut all = Vec::new();
+            while let Some(a) = seq.next_element::<String>()? {
+                all.push(a);
+            }
+            Ok(all)
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
 /// The body of `POST /apis/admin/session/launch/`: `{"launch","platform"}`.

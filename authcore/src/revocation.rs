@@ -14,7 +14,10 @@
 //!   revocation there is immediate; other instances follow within the delay;
 //! - memory is bounded: past its capacity the cache drops what has lapsed, then everything.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::rc::Rc;
 
 /// The default of `REVOCATION_DELAY_SECONDS`.
 pub const DEFAULT_DELAY_SECONDS: u64 = 5;
@@ -24,32 +27,37 @@ pub const MAX_DELAY_SECONDS: u64 = 60;
 pub const CAPACITY: usize = 4096;
 
 /// What an isolate remembers of one kind of live thing, by key.
+///
+/// The map underneath holds its values type-erased, so every kind of cache shares one copy of
+/// the hash map's code in the wasm; the typed methods here are thin.
 #[derive(Debug, Clone)]
 pub struct LiveCache<V> {
-    entries: HashMap<String, Entry<V>>,
+    entries: HashMap<String, Entry>,
     capacity: usize,
+    kind: PhantomData<V>,
 }
 
 #[derive(Debug, Clone)]
-struct Entry<V> {
-    value: V,
+struct Entry {
+    value: Rc<dyn Any>,
     /// Usable while `now` is before this: the delay after storage said so, or the thing's own
     /// end, whichever comes first.
     until: u64,
 }
 
-impl<V: Clone> Default for LiveCache<V> {
+impl<V: Clone + 'static> Default for LiveCache<V> {
     fn default() -> Self {
         Self::with_capacity(CAPACITY)
     }
 }
 
-impl<V: Clone> LiveCache<V> {
+impl<V: Clone + 'static> LiveCache<V> {
     /// An empty cache of at most `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: HashMap::new(),
             capacity,
+            kind: PhantomData,
         }
     }
 
@@ -57,7 +65,7 @@ impl<V: Clone> LiveCache<V> {
     /// end. An entry past its time is dropped.
     pub fn get(&mut self, key: &str, now: u64) -> Option<V> {
         match self.entries.get(key) {
-            Some(e) if now < e.until => Some(e.value.clone()),
+            Some(e) if now < e.until => e.value.downcast_ref::<V>().cloned(),
             Some(_) => {
                 self.entries.remove(key);
                 None
@@ -81,6 +89,7 @@ impl<V: Clone> LiveCache<V> {
                 self.entries.clear();
             }
         }
+        let value: Rc<dyn Any> = Rc::new(value);
         self.entries.insert(key, Entry { value, until });
     }
 
@@ -91,7 +100,8 @@ impl<V: Clone> LiveCache<V> {
 
     /// Forgets every entry `revoked` says was revoked: this instance stops believing it at once.
     pub fn forget_where(&mut self, mut revoked: impl FnMut(&str, &V) -> bool) {
-        self.entries.retain(|k, e| !revoked(k, &e.value));
+        self.entries
+            .retain(|k, e| !e.value.downcast_ref::<V>().is_some_and(|v| revoked(k, v)));
     }
 
     /// How many entries it holds (for tests).

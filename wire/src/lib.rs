@@ -290,3 +290,52 @@ pub struct Jwks {
     /// The current key first, then the previous one while it is still configured.
     pub keys: Vec<PublicJwk>,
 }
+
+/// Body of `POST /oauth/introspect` (RFC 7662 §2.2): `{"active":false}` alone, or the token's
+/// members when it is active.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Introspection {
+    /// Whether the token is active for the asking client.
+    pub active: bool,
+    /// Its scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The client it was issued to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Always `Bearer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// Expires at (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    /// Issued at (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// The service it acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Its audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// Its issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Whether it is a testing token (seed 003).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testing: Option<bool>,
+}
+
+/// Body of `POST /v1/customer-ids`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpaqueId {
+    /// `cust_…`: stable, unique, no PII, irreversible without `CREDENTIALS_KEY`.
+    pub opaque_id: String,
+}
+
+/// An empty JSON object, `{}` (RFC 7009's revocation answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Empty {}

@@ -79,7 +79,7 @@ pub struct IdentityKey {
     public: wire::PublicJwk,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct PrivateJwk {
     kty: String,
     crv: String,
@@ -99,9 +99,15 @@ impl IdentityKey {
             return Err(ApiError::Misconfigured);
         }
         // The private key travels to WebCrypto as exactly these members.
-        let private = serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": jwk.x, "d": jwk.d });
+        let private = PrivateJwk {
+            kty: "OKP".into(),
+            crv: "Ed25519".into(),
+            x: jwk.x.clone(),
+            d: jwk.d,
+        };
+        let private = serde_json::to_string(&private).map_err(|_| ApiError::Misconfigured)?;
         Ok(Self {
-            private_jwk: Secret::new(private.to_string()),
+            private_jwk: Secret::new(private),
             public: wire::PublicJwk {
                 kid: thumbprint(&jwk.x),
                 kty: jwk.kty,

@@ -29,5 +29,5 @@ pub async fn opaque_id(
     }
     let customer_id = parse_customer_id_request(&read_json_body(&req).await?)?;
     let opaque_id = credentials_key(env)?.opaque_customer_id(&ctx.account, &customer_id);
-    json(200, &serde_json::json!({ "opaque_id": opaque_id }))
+    json(200, &wire::OpaqueId { opaque_id })
 }

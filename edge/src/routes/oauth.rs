@@ -67,20 +67,20 @@ pub async fn introspect(
 ) -> Result<Response, ApiError> {
     let (db, service, token) = token_operation_of_client(req, env, ctx).await?;
     let answer = match by_access_token(&token, env, &db, ctx).await {
-        Ok(claims) if claims.sub == service.service_id => serde_json::json!({
-            "active": true,
-            "scope": claims.scope,
-            "client_id": claims.client_id,
-            "token_type": "Bearer",
-            "exp": claims.exp,
-            "iat": claims.iat,
-            "sub": claims.sub,
-            "aud": claims.aud,
-            "iss": claims.iss,
-            "jti": claims.jti,
-            "testing": claims.testing,
-        }),
-        Ok(_) | Err(ApiError::InvalidToken) => serde_json::json!({ "active": false }),
+        Ok(claims) if claims.sub == service.service_id => wire::Introspection {
+            active: true,
+            scope: Some(claims.scope),
+            client_id: Some(claims.client_id),
+            token_type: Some("Bearer".into()),
+            exp: Some(claims.exp),
+            iat: Some(claims.iat),
+            sub: Some(claims.sub),
+            aud: Some(claims.aud),
+            iss: Some(claims.iss),
+            jti: Some(claims.jti),
+            testing: Some(claims.testing),
+        },
+        Ok(_) | Err(ApiError::InvalidToken) => wire::Introspection::default(),
         Err(e) => return Err(e),
     };
     json(200, &answer)
@@ -99,7 +99,7 @@ pub async fn revoke(req: Request, env: &Env, ctx: &RequestContext) -> Result<Res
         Ok(_) | Err(ApiError::InvalidToken) => {}
         Err(e) => return Err(e),
     }
-    json(200, &serde_json::json!({}))
+    json(200, &wire::Empty {})
 }
 
 /// The authenticated client and the `token` parameter of an introspection or revocation.
