@@ -12,12 +12,14 @@ use authcore::jwt::identity_token::{
 use authcore::oauth::scope;
 use authcore::url_parts::query_pairs;
 use authcore::ApiError;
-use worker::web_sys::Request;
-use worker::{Env, Fetch, Headers, Method, RequestInit, RequestRedirect, Response};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{self, global, Array, Function, Object, Promise, Reflect};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::{self, Request};
+use worker::{Env, Response};
 
 use crate::auth::{authenticate, QueryToken};
 use crate::context::RequestContext;
-use crate::http::internal;
 use crate::store::db;
 
 /// Request headers that carry a credential, or that the runtime sets itself: never forwarded.
@@ -112,49 +114,79 @@ pub async fn forward(
         target.push_str(&query);
     }
 
-    let headers = Headers::new();
-    for (name, value) in Headers(req.headers()).entries() {
-        let lower = name.to_ascii_lowercase();
-        if !STRIPPED.contains(&lower.as_str()) && !HOP_BY_HOP.contains(&lower.as_str()) {
-            headers.append(&name, &value).map_err(internal)?;
-        }
-    }
+    let headers = copy_headers(&req.headers(), |lower| {
+        !STRIPPED.contains(&lower) && !HOP_BY_HOP.contains(&lower)
+    })?;
     headers
         .set("X-Deskgate-Identity", &identity)
-        .map_err(internal)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(ctx.method.as_str().to_owned()))
-        .with_headers(headers)
-        // A redirect goes back to the caller: following it would carry the identity elsewhere.
-        .with_redirect(RequestRedirect::Manual);
+        .map_err(runtime)?;
+    // The RequestInit dictionary written as the plain object it is (worker::RequestInit's
+    // conversion, with its cf properties, is several KB of wasm for four fields).
+    let init = Object::new();
+    let set = |name: &str, value: &JsValue| Reflect::set(&init, &name.into(), value);
+    set("method", &ctx.method.as_str().into()).map_err(runtime)?;
+    set("headers", &headers).map_err(runtime)?;
+    // A redirect goes back to the caller: following it would carry the identity elsewhere.
+    set("redirect", &"manual".into()).map_err(runtime)?;
     if let Some(body) = body {
-        init.with_body(Some(body.into()));
+        set("body", &body).map_err(runtime)?;
     }
-    let outbound = worker::Request::new_with_init(&target, &init).map_err(internal)?;
-    let answer = Fetch::Request(outbound).send().await.map_err(|e| {
-        worker::console_error!("upstream fetch failed: {e}");
-        ApiError::BadGateway
-    })?;
+    let fetch: Function = Reflect::get(&global(), &"fetch".into())
+        .map_err(runtime)?
+        .dyn_into()
+        .map_err(runtime)?;
+    let sent = fetch
+        .call2(&JsValue::UNDEFINED, &target.into(), &init)
+        .map_err(runtime)?;
+    let answer: web_sys::Response = JsFuture::from(Promise::from(sent))
+        .await
+        .map_err(|_| {
+            worker::console_error!("upstream fetch failed");
+            ApiError::BadGateway
+        })?
+        .unchecked_into();
     defang(answer)
 }
 
-/// The upstream's answer with [`STRIPPED_FROM_UPSTREAM`] removed and [`UPSTREAM_CSP`] set.
-fn defang(answer: Response) -> Result<Response, ApiError> {
-    let headers = Headers::new();
-    for (name, value) in answer.headers().entries() {
-        let lower = name.to_ascii_lowercase();
-        if !STRIPPED_FROM_UPSTREAM.contains(&lower.as_str())
-            && lower != "content-security-policy"
-            && lower != "x-content-type-options"
-        {
-            headers.append(&name, &value).map_err(internal)?;
+/// A copy of `from` with the headers `keep` (given the lower-cased name) says yes to.
+fn copy_headers(
+    from: &web_sys::Headers,
+    keep: impl Fn(&str) -> bool,
+) -> Result<web_sys::Headers, ApiError> {
+    let copy = web_sys::Headers::new().map_err(runtime)?;
+    let entries = js_sys::try_iter(from)
+        .map_err(runtime)?
+        .ok_or(ApiError::Internal)?;
+    for entry in entries {
+        let pair: Array = entry.map_err(runtime)?.unchecked_into();
+        let (name, value) = (pair.get(0).as_string(), pair.get(1).as_string());
+        if let (Some(name), Some(value)) = (name, value) {
+            if keep(&name.to_ascii_lowercase()) {
+                copy.append(&name, &value).map_err(runtime)?;
+            }
         }
     }
+    Ok(copy)
+}
+
+/// The upstream's answer with [`STRIPPED_FROM_UPSTREAM`] removed and [`UPSTREAM_CSP`] set.
+fn defang(answer: web_sys::Response) -> Result<Response, ApiError> {
+    let headers = copy_headers(&answer.headers(), |lower| {
+        !STRIPPED_FROM_UPSTREAM.contains(&lower)
+            && lower != "content-security-policy"
+            && lower != "x-content-type-options"
+    })?;
     headers
         .set("Content-Security-Policy", UPSTREAM_CSP)
-        .map_err(internal)?;
+        .map_err(runtime)?;
     headers
         .set("X-Content-Type-Options", "nosniff")
-        .map_err(internal)?;
-    Ok(answer.with_headers(headers))
+        .map_err(runtime)?;
+    Ok(Response::from(answer).with_headers(worker::Headers(headers)))
+}
+
+/// A call into the runtime failed where it cannot on a well-formed request: logged, `500`.
+fn runtime(_: JsValue) -> ApiError {
+    worker::console_error!("the runtime refused a call of the gateway");
+    ApiError::Internal
 }
