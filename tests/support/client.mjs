@@ -13,10 +13,11 @@ export const DESKTOP_ORIGIN = `http://127.0.0.1:${PORT}`;
 
 /**
  * Sends one request. `host` is the Host header (default `acme`'s); `body` is sent as-is when a
- * string or Buffer, else as JSON with `Content-Type: application/json`.
+ * string or Buffer, else as JSON with `Content-Type: application/json`. `port` is the worker
+ * under test's unless a test started a worker of its own.
  * Resolves to { status, headers, cookies: [Set-Cookie values], text, json }.
  */
-export function request(method, path, { host = hostOf('acme'), headers = {}, body } = {}) {
+export function request(method, path, { host = hostOf('acme'), headers = {}, body, port = PORT } = {}) {
   let payload;
   const h = { Host: host, ...headers };
   if (body !== undefined) {
@@ -32,7 +33,7 @@ export function request(method, path, { host = hostOf('acme'), headers = {}, bod
   return new Promise((resolve, reject) => {
     // A connection per request: a kept-alive socket left idle while a test reads storage can be
     // closed by wrangler dev's proxy (Node's 5 s keep-alive timeout) just as it is reused.
-    const req = httpRequest({ host: '127.0.0.1', port: PORT, method, path, headers: h, agent: false }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: h, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {

@@ -11,7 +11,7 @@ use authcore::oauth::client_auth::ClientCredentials;
 use authcore::ApiError;
 use worker::{D1Database, Env};
 
-use super::session::{expected, signing_key};
+use super::session::{expected, verifying_keys};
 use crate::config::credentials_key;
 use crate::context::RequestContext;
 use crate::store::services::{self, ServiceRow};
@@ -86,7 +86,7 @@ pub async fn by_access_token(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<AccessClaims, ApiError> {
-    let claims = verify_access(token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
+    let claims = verify_access(token, &verifying_keys(env, ctx)?, &expected(ctx), ctx.now)?;
     if !access_tokens::is_live(db, &ctx.account, &claims.sub, &claims.jti).await? {
         return Err(ApiError::InvalidToken);
     }
