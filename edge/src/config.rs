@@ -1,6 +1,7 @@
 //! Configuration from wrangler vars and Worker secrets. Missing configuration fails closed: no
 //! base domain means no account, no key means no sign-in, a short signing key means no tokens.
 
+use authcore::cleanup::RetentionPolicy;
 use authcore::credential::secrets::CredentialsKey;
 use authcore::jwt::{KeyRing, SigningKey};
 use authcore::origin::OriginList;
@@ -128,6 +129,16 @@ fn signing_secrets(env: &Env, account: &Account) -> (Option<Secret>, Option<Secr
 /// (SPEC §8); nothing without a current key.
 pub fn integration_api_key_previous(env: &Env, account: &Account) -> Option<Secret> {
     secret(env, &account.integration_api_key_previous_secret())
+}
+
+/// What the scheduled cleanup keeps (`SIGNIN_FAILURE_WINDOW_SECONDS`, `AUDIT_RETENTION_DAYS`).
+/// It needs no account, so it reads no `BASE_DOMAIN`.
+pub fn retention_policy(env: &Env) -> RetentionPolicy {
+    RetentionPolicy::new(
+        number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
+            .unwrap_or(ThrottlePolicy::default().window_seconds),
+        number(env, "AUDIT_RETENTION_DAYS"),
+    )
 }
 
 /// The account owner's password (`<account>_admin_password`); `None` means nobody can sign in

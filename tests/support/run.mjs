@@ -2,7 +2,7 @@
 // folder, the demo secrets of edge/.dev.vars.example), runs every tests/{http,browser}/*.test.mjs
 // with node's test runner against it, and stops it. Exits with the test runner's status.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, rmSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForHttp, REPO, OUTPUT, LIVEENGAGE_ONLY_ORIGIN, GENESYS_ONLY_ORIGIN } from './env.mjs';
 
@@ -33,18 +33,20 @@ process.on('exit', () => upstream.kill());
 
 const port = await freePort();
 const desktop = `http://127.0.0.1:${port}`;
-const log = createWriteStream(join(runDir, 'wrangler.log'));
+// The worker writes its log straight into the file: this process is blocked in spawnSync while
+// the tests run, so a pipe through it would deliver nothing until they end (tests read the log).
+const log = openSync(join(runDir, 'wrangler.log'), 'a');
 const server = spawn(wrangler, [
   'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
   '--persist-to', state, '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'log',
+  // GET /__scheduled runs the scheduled handler, as the cron trigger would (tests/http/cleanup).
+  '--test-scheduled',
   // The demo desktop is served on this run's port, so it is the allowed desktop origin.
   // Each platform also allows one origin of its own, so a test can tell the lists apart.
   '--var', `DESKTOP_ORIGINS_LIVEENGAGE:${desktop} ${LIVEENGAGE_ONLY_ORIGIN}`,
   '--var', `DESKTOP_ORIGINS_GENESYS:${desktop} ${GENESYS_ONLY_ORIGIN}`,
   '--var', `UPSTREAM_URL:http://127.0.0.1:${upstreamPort}`,
-], { cwd: edge, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-server.stdout.pipe(log);
-server.stderr.pipe(log);
+], { cwd: edge, env, detached: true, stdio: ['ignore', log, log] });
 
 const stop = () => { try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ } };
 process.on('exit', stop);

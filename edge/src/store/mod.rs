@@ -4,6 +4,7 @@
 pub mod access_tokens;
 pub mod audit;
 pub mod credentials;
+pub mod launch_jtis;
 pub mod services;
 pub mod sessions;
 pub mod signin_failures;
