@@ -11,13 +11,14 @@
 // when it is removed stops working, which is what the runbook's wait is for.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { request, cookieValue, freshClient, assertError } from '../support/client.mjs';
 import { SECRETS } from '../support/env.mjs';
 import { startOwnWorker } from '../support/own_worker.mjs';
+import { signHs256 } from '../support/jwt.mjs';
 
 const dir = join(dirname(process.env.DESKGATE_STATE), 'rotation');
 const fresh = (what) => `${what}-${randomBytes(24).toString('base64url')}`;
@@ -116,6 +117,12 @@ test('keys rotate step by step without signing anyone out, and removing the prev
   // A JWT naming the old kid but signed with the new key is not tried against the new key.
   const relabelled = `${oldJwt.split('.')[0]}.${newJwt.split('.')[1]}.${newJwt.split('.')[2]}`;
   assertError(await call('GET', '/apis/admin/session/', { headers: bearer(relabelled) }), 401, 'invalid_token');
+  // The fallback's previous key verifies only for accounts that sign with the fallback: it never
+  // signed for acme, which has a key of its own.
+  const fallbackKid = `hs256-${createHash('sha256').update(OLD.fallback).digest('hex').slice(0, 16)}`;
+  const crossed = signHs256({ alg: 'HS256', typ: 'JWT', kid: fallbackKid }, decodeJwt(oldJwt), OLD.fallback);
+  assertError(await call('GET', '/apis/admin/session/', { headers: bearer(crossed) }), 401, 'invalid_token');
+  assert.equal(kidOf(oldFallbackJwt), fallbackKid, 'the kid is what the test computes');
   // Both widget keys sign in; a sign-in with the previous one is marked in the audit log.
   const byOldKey = await agentSignIn(OLD.acme_widget, 'rot-2');
   const byNewKey = await agentSignIn(NEW.acme_widget, 'rot-3');
