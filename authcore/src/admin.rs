@@ -143,22 +143,18 @@ pub enum RevokeSessions {
     Subject(String),
 }
 
-/// A member that is either absent or a value, `null` included: a `null` subject is an error, not
-/// "no subject", because no subject means every session.
-#[derive(Debug, Default)]
-struct Member(Option<serde_json::Value>);
-
-impl<'de> Deserialize<'de> for Member {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde_json::Value::deserialize(d).map(|v| Member(Some(v)))
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRevokeSessions {
-    #[serde(default)]
-    subject: Member,
+    /// `None` when absent; `Some(None)` for a `null`, which is refused: no subject means every
+    /// session, so a `null` (an unset variable, say) must not mean that.
+    #[serde(default, deserialize_with = "present")]
+    subject: Option<Option<String>>,
+}
+
+/// A member that is there, `null` included (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// The body of `POST /apis/admin/sessions/revoke`: `{}` for every session, `{"subject"}` for one
@@ -171,17 +167,14 @@ pub fn parse_revoke_sessions(body: &[u8]) -> Result<RevokeSessions, ApiError> {
         )
     };
     // An object only: serde would also read a struct from an array (`[]` as "no subject").
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| invalid())?;
-    if !value.is_object() {
+    if body.trim_ascii_start().first() != Some(&b'{') {
         return Err(invalid());
     }
-    let raw: RawRevokeSessions = serde_json::from_value(value).map_err(|_| invalid())?;
-    match raw.subject.0 {
+    let raw: RawRevokeSessions = serde_json::from_slice(body).map_err(|_| invalid())?;
+    match raw.subject {
         None => Ok(RevokeSessions::All),
-        Some(serde_json::Value::String(s)) => {
-            required_field("subject", Some(s)).map(RevokeSessions::Subject)
-        }
-        Some(_) => Err(ApiError::InvalidRequest(
+        Some(Some(s)) => required_field("subject", Some(s)).map(RevokeSessions::Subject),
+        Some(None) => Err(ApiError::InvalidRequest(
             "the field subject must be a string".into(),
         )),
     }

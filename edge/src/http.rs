@@ -172,8 +172,20 @@ pub fn log_refusal(e: &ApiError, seen: &Seen) {
 
 /// Logs a runtime failure (never its inputs) and hides it behind a generic 500.
 pub fn internal(e: impl std::fmt::Display) -> ApiError {
-    let line =
-        serde_json::json!({"level": "error", "event": "internal_error", "cause": e.to_string()});
-    worker::console_error!("{line}");
+    #[derive(Serialize)]
+    struct Line {
+        level: &'static str,
+        event: &'static str,
+        cause: String,
+    }
+    let line = Line {
+        level: "error",
+        event: "internal_error",
+        cause: e.to_string(),
+    };
+    match serde_json::to_string(&line) {
+        Ok(json) => worker::console_error!("{json}"),
+        Err(_) => worker::console_error!("internal error: {}", line.cause),
+    }
     ApiError::Internal
 }
