@@ -151,14 +151,15 @@ pub async fn revoke_live(
         )
     };
     let args = [id.into(), account.as_str().into(), seconds(now)];
-    revoke_audited(db, entry, "''", &live, &args)
+    revoke_audited(db, entry, "''", Record::IfAny, &live, &args)
         .await
         .map(|n| n > 0)
 }
 
 /// Revokes every live session of `account` (of one `subject` when given) but `keep`, the
 /// session the request was made with; audited in the same transaction, the entry's detail
-/// ending in how many ended. How many ended.
+/// ending in how many ended (`revoked=0` too: the owner acted, and the log says so). How many
+/// ended.
 pub async fn revoke_all(
     db: &D1Database,
     account: &Account,
@@ -183,11 +184,20 @@ pub async fn revoke_all(
         keep.into(),
         subject.map_or(JsValue::NULL, JsValue::from),
     ];
-    revoke_audited(db, entry, "'revoked=' || n", &live, &args).await
+    revoke_audited(db, entry, "'revoked=' || n", Record::Always, &live, &args).await
 }
 
-/// One transaction: `entry` is recorded if some session matches `live`, its detail followed by
-/// `detail_sql` (which may name `n`, the number of matching sessions), then those sessions are
+/// When a revocation's audit entry is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    /// Only when it ends a session (revoking an id that is no live session is a `404`).
+    IfAny,
+    /// Whatever it ends.
+    Always,
+}
+
+/// One transaction: `entry` is recorded (as `record` says), its detail followed by `detail_sql`
+/// (which may name `n`, the number of sessions matching `live`), then those sessions are
 /// revoked at the entry's time. The entry is written first, so it describes exactly the rows
 /// the update then changes. `live(i)` is the condition with `args` bound from `?i` on. How many
 /// sessions were revoked.
@@ -195,6 +205,7 @@ async fn revoke_audited(
     db: &D1Database,
     entry: &audit::Entry<'_>,
     detail_sql: &str,
+    record: Record,
     live: &dyn Fn(usize) -> String,
     args: &[JsValue],
 ) -> Result<usize, ApiError> {
@@ -204,9 +215,14 @@ async fn revoke_audited(
         &format!(
             "INSERT INTO audit_log ({columns})
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, TRIM(?7 || ' ' || {detail_sql})
-             FROM (SELECT COUNT(*) AS n FROM sessions WHERE {condition}) WHERE n > 0",
+             FROM (SELECT COUNT(*) AS n FROM sessions WHERE {condition}) WHERE {when}",
             columns = audit::COLUMNS,
             condition = live(values.len() + 1),
+            when = if record == Record::Always {
+                "1"
+            } else {
+                "n > 0"
+            },
         ),
         &[&values[..], args].concat(),
     )?;
