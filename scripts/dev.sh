@@ -34,6 +34,7 @@ cat <<MSG
 
   Admin console: http://acme.localhost:8787/admin/  (user owner, password acme_admin_password in edge/.dev.vars)
   Gateway:       http://acme.localhost:8787/api/<path> → demo upstream on http://127.0.0.1:8788
+  Cleanup:       curl 'http://127.0.0.1:8787/__scheduled?cron=*/5+*+*+*+*' runs the cron's handler
 
 MSG
-npx wrangler dev --port 8787 --ip 127.0.0.1 --show-interactive-dev-session=false
+npx wrangler dev --port 8787 --ip 127.0.0.1 --show-interactive-dev-session=false --test-scheduled

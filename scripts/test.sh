@@ -5,15 +5,16 @@
 #   3. the widget's own tests in headless Chromium and Firefox (wasm-pack test), and its first
 #      script as an engine without modules runs it
 #   4. the isolate survives a panic: a test build of the worker on workerd (node --test)
-#   5. black-box HTTP tests and end-to-end browser tests against the worker on workerd (node --test)
-#   6. the cross-engine tier: the widget framed in Chromium (three cookie policies), Firefox ESR
+#   5. the production build (wrangler deploy --dry-run --env production) holds nothing of the demo
+#   6. black-box HTTP tests and end-to-end browser tests against the worker on workerd (node --test)
+#   7. the cross-engine tier: the widget framed in Chromium (three cookie policies), Firefox ESR
 #      and WebKitGTK over WebDriver and local TLS, with the table of what works where
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh --browser
 
 say "lint"
-for js in www/public/static/*.js www/public/desktop/*.js www/public/admin/*.js scripts/*.mjs edge/*.mjs tests/*/*.mjs bench/*.mjs bench/*/*.mjs bench/peers/*/*.mjs bench/plain-widget/*.js; do
+for js in www/public/static/*.js www/demo/desktop/*.js www/public/admin/*.js scripts/*.mjs edge/*.mjs tests/*/*.mjs bench/*.mjs bench/*/*.mjs bench/peers/*/*.mjs bench/plain-widget/*.js; do
   node --check "$js"
 done
 cargo fmt --all --check
@@ -31,13 +32,16 @@ node --test tests/script/
 say "tier 3: a panic is followed by a request that succeeds (a test build on workerd)"
 node --test tests/panic/
 
-say "tier 4: HTTP against workerd, and the browser end to end"
 scripts/build-widget.sh
+say "tier 4: production is production: the dry-run deploy carries no demo"
+node scripts/check-production.mjs
+
+say "tier 5: HTTP against workerd, and the browser end to end"
 # Both worker tiers run even when the first fails, so one run shows every failure; the script
 # fails when either did.
 status=0
 node tests/support/run.mjs || status=$?
 
-say "tier 5: every engine, over local TLS"
+say "tier 6: every engine, over local TLS"
 node tests/support/run_engines.mjs || status=$?
 exit "$status"

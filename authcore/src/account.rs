@@ -66,6 +66,18 @@ impl Account {
     pub fn launch_secret_names(&self) -> [String; 3] {
         ["launch_secret", "launch_jwks", "launch_issuer"].map(|s| format!("{}_{s}", self.0))
     }
+
+    /// The name of the secret holding the account's previous widget API key, still accepted
+    /// for sign-in while a rotation is in progress (SPEC §8).
+    pub fn integration_api_key_previous_secret(&self) -> String {
+        format!("{}_previous", self.integration_api_key_secret())
+    }
+
+    /// The name of the secret holding the account's previous signing key, which still verifies
+    /// the tokens it signed while a rotation is in progress (SPEC §8).
+    pub fn jwt_signing_key_previous_secret(&self) -> String {
+        format!("{}_previous", self.jwt_signing_key_secret())
+    }
 }
 
 impl fmt::Display for Account {
@@ -140,6 +152,16 @@ mod tests {
         assert_eq!(
             acme.map(Account::jwt_signing_key_secret).as_deref(),
             Some("acme_jwt_signing_key")
+        );
+        assert_eq!(
+            acme.map(Account::integration_api_key_previous_secret)
+                .as_deref(),
+            Some("acme_integration_api_key_previous")
+        );
+        assert_eq!(
+            acme.map(Account::jwt_signing_key_previous_secret)
+                .as_deref(),
+            Some("acme_jwt_signing_key_previous")
         );
         assert_eq!(
             acme.map(|a| a.issuer("deskgate.example")).as_deref(),

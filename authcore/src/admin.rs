@@ -133,6 +133,53 @@ impl PasswordConfirmation {
     }
 }
 
+/// Whose sessions `POST /apis/admin/sessions/revoke` ends (SPEC §8). The session the request
+/// is made with is never among them: the owner ends it by signing out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeSessions {
+    /// Every live session of the account (after a key leak), but the caller's own.
+    All,
+    /// Every live session of one agent id (or of `owner`), but the caller's own.
+    Subject(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevokeSessions {
+    /// `None` when absent; `Some(None)` for a `null`, which is refused: no subject means every
+    /// session, so a `null` (an unset variable, say) must not mean that.
+    #[serde(default, deserialize_with = "present")]
+    subject: Option<Option<String>>,
+}
+
+/// A member that is there, `null` included (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// The body of `POST /apis/admin/sessions/revoke`: `{}` for every session, `{"subject"}` for one
+/// agent's. Since the empty body is the broadest action, anything else is refused: an unknown
+/// member (a typo of `subject` must not end every session), a `subject` that is not a string.
+pub fn parse_revoke_sessions(body: &[u8]) -> Result<RevokeSessions, ApiError> {
+    let invalid = || {
+        ApiError::InvalidRequest(
+            "the body must be {} (every session) or {\"subject\":\"<agent id>\"}".into(),
+        )
+    };
+    // An object only: serde would also read a struct from an array (`[]` as "no subject").
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(invalid());
+    }
+    let raw: RawRevokeSessions = serde_json::from_slice(body).map_err(|_| invalid())?;
+    match raw.subject {
+        None => Ok(RevokeSessions::All),
+        Some(Some(s)) => required_field("subject", Some(s)).map(RevokeSessions::Subject),
+        Some(None) => Err(ApiError::InvalidRequest(
+            "the field subject must be a string".into(),
+        )),
+    }
+}
+
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], fields: &str) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| {
         ApiError::InvalidRequest(format!("the body must be a JSON object with {fields}"))
@@ -171,6 +218,35 @@ fn has_id_shape(id: &str, prefix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_revoke_body_names_one_subject_or_nobody_and_nothing_else() {
+        assert_eq!(parse_revoke_sessions(b"{}"), Ok(RevokeSessions::All));
+        assert_eq!(
+            parse_revoke_sessions(br#"{"subject":"a-7"}"#),
+            Ok(RevokeSessions::Subject("a-7".into()))
+        );
+        for body in [
+            &b""[..],
+            b"[]",
+            b"null",
+            br#"{"subject":null}"#,
+            br#"{"subject":""}"#,
+            br#"{"subject":"  "}"#,
+            br#"{"subject":7}"#,
+            br#"{"subjet":"a-7"}"#,
+            br#"{"subject":"a-7","all":true}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_revoke_sessions(body),
+                    Err(ApiError::InvalidRequest(_))
+                ),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 
     fn pw() -> Secret {
         Secret::new("owner-password")

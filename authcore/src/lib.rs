@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod cleanup;
 pub mod cookie;
 pub mod credential;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod method;
 pub mod oauth;
 pub mod origin;
 pub mod platform;
+pub mod request_log;
 pub mod revocation;
 pub mod secret;
 pub mod session;

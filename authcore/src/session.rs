@@ -51,6 +51,12 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// Whether `id` has the shape of a session id deskgate draws (32 lower-case hex digits): only
+/// such an id is looked up or written to the audit log.
+pub fn is_session_id(id: &str) -> bool {
+    crate::jwt::is_token_id(id)
+}
+
 /// How a session was made (SPEC §6): the session JWT's `amr`, shown by `whoami`, the session
 /// endpoint and the gateway identity, so a backend can refuse key-made sessions for sensitive
 /// work. The names are deskgate's (RFC 8176 lists none for an API key or a signed launch).
@@ -132,6 +138,23 @@ impl SessionRecord {
         }
     }
 
+    /// The owner's view of this session in the sessions panel; `current` marks the session the
+    /// owner is using.
+    pub fn summary(&self, current: bool) -> wire::SessionSummary {
+        wire::SessionSummary {
+            id: self.id.clone(),
+            subject: self.subject.clone(),
+            name: self.name.clone(),
+            role: self.role.clone(),
+            platform: self.platform.clone(),
+            amr: self.method.amr(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            ip: self.ip.clone(),
+            current: current.then_some(true),
+        }
+    }
+
     /// Claims for a fresh JWT of this session: it never outlives the session.
     pub fn jwt_claims(&self, issuer: &str, jti: String, now: u64, ttl: u64) -> SessionClaims {
         SessionClaims {
@@ -202,6 +225,21 @@ mod tests {
         assert_eq!(SignInMethod::parse("pwd"), None);
         let c = record().jwt_claims("https://acme.x", "j".into(), 150, 3600);
         assert_eq!(c.amr, ["api_key"]);
+    }
+
+    #[test]
+    fn the_panel_shows_how_a_session_was_made_and_marks_the_callers_own() {
+        let s = record().summary(false);
+        assert_eq!(
+            (s.amr, s.ip.as_str(), s.current),
+            (vec!["api_key".to_owned()], "192.0.2.1", None)
+        );
+        assert_eq!(record().summary(true).current, Some(true));
+        assert!(
+            is_session_id(&"ab".repeat(16))
+                && !is_session_id("s")
+                && !is_session_id(&"AB".repeat(16))
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::input::{required_field, MAX_BODY_BYTES};
+use crate::secret::Secret;
 use crate::{ApiError, Platform};
 
 /// The only role an API-key session can have (seed 000: the key is shared by every agent, so it
@@ -58,10 +59,75 @@ pub fn parse_sign_in(body: &[u8]) -> Result<SignInRequest, ApiError> {
     })
 }
 
+/// Which of the account's widget keys a sign-in presented (SPEC §8: the previous key is still
+/// accepted during a rotation, and its sign-ins are marked so the owner sees when it is unused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WidgetKey {
+    /// `<account>_integration_api_key`.
+    Current,
+    /// `<account>_integration_api_key_previous`.
+    Previous,
+}
+
+impl WidgetKey {
+    /// What a sign-in's audit detail adds about the key: only the previous key is marked.
+    pub fn audit_note(self) -> Option<&'static str> {
+        match self {
+            Self::Current => None,
+            Self::Previous => Some("key=previous"),
+        }
+    }
+}
+
+/// Judges a presented widget key against the account's current key and, during a rotation, its
+/// previous one. Both are compared in constant time, always, before either verdict is used, so
+/// the time taken says nothing about which matched. Without a current key the account does not
+/// exist, and a previous key alone admits nobody.
+pub fn check_api_key(
+    current: Option<&Secret>,
+    previous: Option<&Secret>,
+    presented: &str,
+) -> Result<WidgetKey, ApiError> {
+    let Some(current) = current else {
+        return Err(ApiError::InvalidApiKey);
+    };
+    let is_current = current.matches(presented);
+    let is_previous = previous.is_some_and(|p| p.matches(presented));
+    match (is_current, is_previous) {
+        (true, _) => Ok(WidgetKey::Current),
+        (false, true) => Ok(WidgetKey::Previous),
+        (false, false) => Err(ApiError::InvalidApiKey),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::input::MAX_FIELD_BYTES;
+
+    #[test]
+    fn the_previous_widget_key_is_accepted_and_marked_until_it_is_removed() {
+        let (new, old) = (Secret::new("new-key"), Secret::new("old-key"));
+        let during = |k| check_api_key(Some(&new), Some(&old), k);
+        assert_eq!(during("new-key"), Ok(WidgetKey::Current));
+        assert_eq!(during("old-key"), Ok(WidgetKey::Previous));
+        assert_eq!(during("other"), Err(ApiError::InvalidApiKey));
+        assert_eq!(
+            check_api_key(Some(&new), None, "old-key"),
+            Err(ApiError::InvalidApiKey)
+        );
+        assert_eq!(WidgetKey::Previous.audit_note(), Some("key=previous"));
+        assert_eq!(WidgetKey::Current.audit_note(), None);
+    }
+
+    #[test]
+    fn a_previous_key_alone_makes_no_account() {
+        let old = Secret::new("old-key");
+        assert_eq!(
+            check_api_key(None, Some(&old), "old-key"),
+            Err(ApiError::InvalidApiKey)
+        );
+    }
 
     fn invalid(body: &str) -> bool {
         matches!(

@@ -4,9 +4,10 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
+use authcore::cleanup::RetentionPolicy;
 use authcore::credential::secrets::CredentialsKey;
 use authcore::jwt::identity_token::IdentityKey;
-use authcore::jwt::SigningKey;
+use authcore::jwt::{KeyRing, SigningKey};
 use authcore::launch::{LaunchKeys, LaunchPolicy};
 use authcore::origin::OriginList;
 use authcore::revocation;
@@ -99,19 +100,68 @@ pub fn integration_api_key(env: &Env, account: &Account) -> Option<Secret> {
 }
 
 /// The account's signing key, or the deployment's `JWT_SIGNING_KEY`; refused when shorter than
-/// 32 bytes.
+/// 32 bytes. Every token is signed with it.
 pub fn signing_key(env: &Env, account: &Account) -> Result<SigningKey, ApiError> {
-    let key = secret(env, &account.jwt_signing_key_secret())
-        .or_else(|| secret(env, "JWT_SIGNING_KEY"))
-        .ok_or_else(|| {
-            worker::console_error!("account {account} has no JWT signing key: refusing to sign");
-            ApiError::Misconfigured
-        })?;
+    let (key, _) = signing_secrets(env, account);
+    let key = key.ok_or_else(|| {
+        worker::console_error!("account {account} has no JWT signing key: refusing to sign");
+        ApiError::Misconfigured
+    })?;
     SigningKey::new(key).inspect_err(|_| {
         worker::console_error!(
             "account {account}'s JWT signing key is under 32 bytes: refusing to sign"
         );
     })
+}
+
+/// The keys that verify the account's own tokens (SPEC §8): the signing key, and during a
+/// rotation the previous key of the same source — `<account>_jwt_signing_key_previous` beside
+/// the account's own key, `JWT_SIGNING_KEY_PREVIOUS` beside the fallback. (The fallback's
+/// previous key never verifies for an account that has a key of its own: it never signed for
+/// it.) A previous key under 32 bytes is ignored, so what it signed is refused.
+pub fn verifying_keys(env: &Env, account: &Account) -> Result<KeyRing, ApiError> {
+    let current = signing_key(env, account)?;
+    let (_, previous) = signing_secrets(env, account);
+    let previous = previous.and_then(|p| {
+        SigningKey::new(p)
+            .inspect_err(|_| {
+                worker::console_error!(
+                    "account {account}'s previous JWT signing key is under 32 bytes: ignored"
+                );
+            })
+            .ok()
+    });
+    Ok(KeyRing::new(current, previous))
+}
+
+/// The current and previous signing secrets of the source the account's key comes from.
+fn signing_secrets(env: &Env, account: &Account) -> (Option<Secret>, Option<Secret>) {
+    match secret(env, &account.jwt_signing_key_secret()) {
+        Some(own) => (
+            Some(own),
+            secret(env, &account.jwt_signing_key_previous_secret()),
+        ),
+        None => (
+            secret(env, "JWT_SIGNING_KEY"),
+            secret(env, "JWT_SIGNING_KEY_PREVIOUS"),
+        ),
+    }
+}
+
+/// The account's previous widget API key, accepted for sign-in while a rotation is in progress
+/// (SPEC §8); nothing without a current key.
+pub fn integration_api_key_previous(env: &Env, account: &Account) -> Option<Secret> {
+    secret(env, &account.integration_api_key_previous_secret())
+}
+
+/// What the scheduled cleanup keeps (`SIGNIN_FAILURE_WINDOW_SECONDS`, `AUDIT_RETENTION_DAYS`).
+/// It needs no account, so it reads no `BASE_DOMAIN`.
+pub fn retention_policy(env: &Env) -> RetentionPolicy {
+    RetentionPolicy::new(
+        number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
+            .unwrap_or(ThrottlePolicy::default().window_seconds),
+        number(env, "AUDIT_RETENTION_DAYS"),
+    )
 }
 
 /// The account owner's password (`<account>_admin_password`); `None` means nobody can sign in

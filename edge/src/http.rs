@@ -1,7 +1,9 @@
-//! Reading requests and writing responses: the one place an [`ApiError`] becomes HTTP.
+//! Reading requests and writing responses: the one place an [`ApiError`] becomes HTTP, and
+//! where its log line is written.
 
 use authcore::input::{check_declared_length, is_json_content_type, MAX_BODY_BYTES};
-use authcore::ApiError;
+use authcore::request_log::{request_id, RequestLine, REQUEST_ID_RANDOM_BYTES};
+use authcore::{ApiError, Method};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 use worker::js_sys::{Reflect, Uint8Array};
@@ -123,8 +125,67 @@ pub fn error(e: &ApiError) -> worker::Result<Response> {
     Ok(resp)
 }
 
+/// What a refused request's log line says about it, learnt as the request is read: never more
+/// than the fields of SPEC §8 (no query, header, body or cookie).
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// The runtime's request id (`cf-ray`), if it sent one.
+    pub cf_ray: Option<String>,
+    /// The method, once parsed.
+    pub method: Option<Method>,
+    /// The path's shape (`authcore::request_log::route_template`), once the URL was read.
+    pub route: String,
+    /// The account, once the host was resolved.
+    pub account: Option<String>,
+}
+
+impl Seen {
+    /// Nothing seen yet but the request id.
+    pub fn new(cf_ray: Option<String>) -> Self {
+        Self {
+            cf_ray,
+            route: "-".to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Logs one JSON line for a refused (4xx, `console.warn`) or failed (5xx, `console.error`)
+/// request (SPEC §8). A failure's cause was logged where it happened ([`internal`]).
+pub fn log_refusal(e: &ApiError, seen: &Seen) {
+    let random = crate::runtime::random::<REQUEST_ID_RANDOM_BYTES>().unwrap_or_default();
+    let request_id = request_id(seen.cf_ray.as_deref(), &random);
+    let line = RequestLine {
+        method: seen.method,
+        route: &seen.route,
+        status: e.status(),
+        error: e.code(),
+        account: seen.account.as_deref(),
+        request_id: &request_id,
+    };
+    if line.is_failure() {
+        worker::console_error!("{}", line.to_json());
+    } else {
+        worker::console_warn!("{}", line.to_json());
+    }
+}
+
 /// Logs a runtime failure (never its inputs) and hides it behind a generic 500.
 pub fn internal(e: impl std::fmt::Display) -> ApiError {
-    worker::console_error!("internal error: {e}");
+    #[derive(Serialize)]
+    struct Line {
+        level: &'static str,
+        event: &'static str,
+        cause: String,
+    }
+    let line = Line {
+        level: "error",
+        event: "internal_error",
+        cause: e.to_string(),
+    };
+    match serde_json::to_string(&line) {
+        Ok(json) => worker::console_error!("{json}"),
+        Err(_) => worker::console_error!("internal error: {}", line.cause),
+    }
     ApiError::Internal
 }

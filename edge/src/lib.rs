@@ -2,9 +2,10 @@
 //!
 //! A request flows `fetch` → [`routes::handle`] → one handler in `routes/`, which gathers inputs
 //! (headers, body, secrets, rows from `store/`), asks `authcore` for every decision, and returns a
-//! response or an [`authcore::ApiError`] that [`http::error`] renders. Nothing here panics on
-//! input: a panic fails its request and every request in flight in the isolate (the next one is
-//! served by a fresh wasm instance: `edge/entry.mjs`).
+//! response or an [`authcore::ApiError`] that [`http::error`] renders (and logs, one JSON line
+//! per refusal). The cron trigger runs [`scheduled::clean_up`]. Nothing here panics on input: a
+//! panic fails its request and every request in flight in the isolate (the next one is served by
+//! a fresh wasm instance: `edge/entry.mjs`).
 
 mod auth;
 mod config;
@@ -12,13 +13,14 @@ mod context;
 mod http;
 mod routes;
 mod runtime;
+mod scheduled;
 mod store;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 mod webcrypto;
 
 use worker::web_sys::Request;
-use worker::{event, Context, Env, Response, Result};
+use worker::{event, Context, Env, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -27,4 +29,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         return answer;
     }
     routes::handle(req, &env).await
+}
+
+#[event(scheduled)]
+async fn clean_up_on_schedule(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    scheduled::clean_up(&env, &event.cron(), event.schedule()).await;
 }

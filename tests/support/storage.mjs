@@ -3,8 +3,9 @@
 // request wrote nothing. Python's sqlite3 opens it beside the running worker, as SQLite allows
 // (`wrangler d1 execute --local` would start a second runtime on the same storage, and the
 // worker under test was seen to drop a request while it did). Tests only read here, with one
-// exception: `simulate` puts storage into a state the worker reaches only through a race
-// (documented at each use), to prove what the worker then decides.
+// exception: `simulate` puts storage into a state the worker reaches only through a race, or
+// only with time (rows aged past their expiry, which a test cannot wait for) — documented at
+// each use — to prove what the worker then decides.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,4 +69,9 @@ export function snapshot(queries = {}, state = process.env.DESKGATE_STATE) {
   const run = spawnSync('python3', ['-c', SNAPSHOT, databaseFile(state), JSON.stringify(queries)], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`reading ${state} failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
+}
+
+/** The rows `sql` selects from the worker's local D1, as arrays of column values. */
+export function select(sql, state = process.env.DESKGATE_STATE) {
+  return execute('read', sql, state);
 }

@@ -4,7 +4,7 @@
 // Used by run.mjs (plain HTTP), run_engines.mjs (local TLS, a short JWT lifetime) and the tests
 // that need a worker of their own (a restart, another configuration).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, waitForHttp, REPO, OUTPUT } from './env.mjs';
 
@@ -73,17 +73,20 @@ export async function startWorker(name, { port, desktop, vars = {}, tls, prebuil
     DESKTOP_ORIGINS_LIVEENGAGE: desktop, DESKTOP_ORIGINS_GENESYS: desktop,
     UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}`, ...vars,
   };
-  const log = createWriteStream(join(dir, 'wrangler.log'), { flags: 'a' });
+  // The worker writes its log straight into the file: run.mjs is blocked in spawnSync while the
+  // tests run, so a pipe through it would deliver nothing until they end (tests read the log).
+  const log = openSync(join(dir, 'wrangler.log'), 'a');
   const server = spawn(wrangler, [
     'dev', ...config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
     '--persist-to', state, '--env-file', join(edge, '.dev.vars.example'),
     // `log` level: the worker's own log lines reach wrangler.log (tests read it).
     '--show-interactive-dev-session=false', '--log-level', 'log',
+    // GET /__scheduled runs the scheduled handler, as the cron trigger would (tests/http/cleanup).
+    '--test-scheduled',
     ...(tls ? ['--local-protocol', 'https', '--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
     ...Object.entries(all).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.pipe(log);
-  server.stderr.pipe(log);
+  ], { cwd, env, detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
   const exited = new Promise((done) => server.once('exit', done));
   const kill = () => {
     try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }

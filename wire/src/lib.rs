@@ -339,3 +339,44 @@ pub struct OpaqueId {
 /// An empty JSON object, `{}` (RFC 7009's revocation answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Empty {}
+
+/// A live session, as `GET /apis/admin/sessions` lists it (SPEC §8): who, how they signed in,
+/// from where, until when. Never a token or a hash of one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// The session id (a JWT's `sid`).
+    pub id: String,
+    /// The agent id (or `owner`).
+    pub subject: String,
+    /// The display name.
+    pub name: String,
+    /// `agent` or `owner`.
+    pub role: String,
+    /// The platform (`console` for the owner's).
+    pub platform: String,
+    /// How the session was made, as its JWT's `amr` says: `["api_key"]`, `["launch"]`, `["password"]`.
+    pub amr: Vec<String>,
+    /// Created at (unix seconds).
+    pub created_at: u64,
+    /// Ends at (unix seconds).
+    pub expires_at: u64,
+    /// The address it was made from (`unknown` without one).
+    pub ip: String,
+    /// `true` on the session the listing request was made with (which the revoke-all keeps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<bool>,
+}
+
+/// Body of `GET /apis/admin/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    /// Newest first.
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// Body of `POST /apis/admin/sessions/revoke`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    /// How many live sessions were ended.
+    pub revoked: u64,
+}

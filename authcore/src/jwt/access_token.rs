@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
+use super::{
+    issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError, VerifyingKeys,
+};
 use crate::ApiError;
 
 /// The `typ` header of access tokens (RFC 9068 §2.1).
@@ -80,11 +82,11 @@ pub fn sign_access(claims: &AccessClaims, key: &SigningKey) -> Result<String, Ap
 /// caller still checks its server-side record (revocation).
 pub fn verify_access(
     token: &str,
-    key: &SigningKey,
+    keys: &impl VerifyingKeys,
     expected: &Expected,
     now: u64,
 ) -> Result<AccessClaims, TokenError> {
-    verify(token, key, expected, now)
+    verify(token, keys, expected, now)
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
+use super::{
+    issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError, VerifyingKeys,
+};
 use crate::session::SessionRecord;
 use crate::ApiError;
 
@@ -118,11 +120,11 @@ pub fn sign_integration(claims: &IntegrationClaims, key: &SigningKey) -> Result<
 /// Verifies an integration token; the caller still checks that its session lives.
 pub fn verify_integration(
     token: &str,
-    key: &SigningKey,
+    keys: &impl VerifyingKeys,
     expected: &Expected,
     now: u64,
 ) -> Result<IntegrationClaims, TokenError> {
-    verify(token, key, expected, now)
+    verify(token, keys, expected, now)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod access_token;
 pub mod hs256_provider;
 pub mod identity_token;
 pub mod integration_token;
+pub mod key_ring;
 pub mod renewal_token;
 pub mod session_token;
 
@@ -26,6 +27,7 @@ use thiserror::Error;
 
 use crate::secret::Secret;
 use crate::{Account, ApiError};
+pub use key_ring::{KeyRing, VerifyingKeys};
 
 /// Shortest signing key accepted, in bytes (SPEC "Session JWT"; RFC 7518 §3.2 wants a key at
 /// least as long as the hash output).
@@ -208,15 +210,23 @@ pub fn issue<C: IssuedClaims>(claims: &C, key: &SigningKey) -> Result<String, Ap
     sign(claims, key, C::TYP)
 }
 
-/// Verifies a token of kind `C` completely: header policy (`typ` included), signature, issuer,
-/// audience, account, the kind's own checks, and times.
+/// Verifies a token of kind `C` completely: header policy (`typ` included), the key its `kid`
+/// names among `keys` (exactly; a `kid` naming no key is refused, never tried against each),
+/// signature, issuer, audience, account, the kind's own checks, and times.
 pub fn verify<C: IssuedClaims>(
     token: &str,
-    key: &SigningKey,
+    keys: &impl VerifyingKeys,
     expected: &Expected,
     now: u64,
 ) -> Result<C, TokenError> {
-    let claims: C = verify_signature(token, key.bytes(), Some(key.kid()), C::TYP)?;
+    let parts = JwsParts::split(token)?;
+    let kid = check_header(parts.header, Some(C::TYP))?;
+    let key = kid
+        .as_deref()
+        .and_then(|kid| keys.by_kid(kid))
+        .ok_or(TokenError::UnknownKey)?;
+    check_signature(&parts, key.bytes())?;
+    let claims: C = payload_claims(parts.payload)?;
     let e = claims.envelope();
     if !expected.matches(e.iss, e.aud, e.acc, C::AUDIENCE) || !claims.is_consistent() {
         return Err(TokenError::WrongAudience);
@@ -235,7 +245,19 @@ pub fn verify_signature<T: DeserializeOwned>(
     expected_typ: &str,
 ) -> Result<T, TokenError> {
     let parts = JwsParts::split(token)?;
-    check_header(parts.header, expected_kid, Some(expected_typ))?;
+    let kid = check_header(parts.header, Some(expected_typ))?;
+    if let Some(want) = expected_kid {
+        if kid.as_deref() != Some(want) {
+            return Err(TokenError::UnknownKey);
+        }
+    }
+    check_signature(&parts, key)?;
+    // Times, audience and issuer are checked by the caller against its own `now`.
+    payload_claims(parts.payload)
+}
+
+/// Whether the signature of `parts` is HMAC-SHA256 of its signed part under `key`.
+fn check_signature(parts: &JwsParts<'_>, key: &[u8]) -> Result<(), TokenError> {
     hs256_provider::install();
     let valid = jsonwebtoken::crypto::verify(
         parts.signature,
@@ -247,18 +269,18 @@ pub fn verify_signature<T: DeserializeOwned>(
         ErrorKind::InvalidAlgorithm => TokenError::UnsupportedAlgorithm,
         _ => TokenError::Malformed,
     })?;
-    if !valid {
-        return Err(TokenError::BadSignature);
+    if valid {
+        Ok(())
+    } else {
+        Err(TokenError::BadSignature)
     }
-    // Times, audience and issuer are checked by the caller against its own `now`.
-    payload_claims(parts.payload)
 }
 
 /// The claims of a token that passes the header policy, **before** any signature check: only for
 /// choosing which key to verify it with (a caller JWT's `iss` names its service).
 pub fn unverified_claims<T: DeserializeOwned>(token: &str) -> Result<T, TokenError> {
     let parts = JwsParts::split(token)?;
-    check_header(parts.header, None, None)?;
+    check_header(parts.header, None)?;
     payload_claims(parts.payload)
 }
 
@@ -445,12 +467,9 @@ impl JoseHeader {
     }
 }
 
-/// The HS256 policy of deskgate's own tokens and callers' JWTs.
-fn check_header(
-    encoded: &str,
-    expected_kid: Option<&str>,
-    expected_typ: Option<&str>,
-) -> Result<(), TokenError> {
+/// The HS256 policy of deskgate's own tokens and callers' JWTs; returns the header's `kid`, if
+/// any, for the caller to match.
+fn check_header(encoded: &str, expected_typ: Option<&str>) -> Result<Option<String>, TokenError> {
     let header = JoseHeader::read(encoded)?;
     if header.alg.as_deref() != Some("HS256") {
         return Err(TokenError::UnsupportedAlgorithm);
@@ -459,12 +478,7 @@ fn check_header(
     if let Some(typ) = expected_typ {
         header.check_typ(typ)?;
     }
-    if let Some(kid) = expected_kid {
-        if header.kid.as_deref() != Some(kid) {
-            return Err(TokenError::UnknownKey);
-        }
-    }
-    Ok(())
+    Ok(header.kid)
 }
 
 /// Whether a header member is there at all, whatever its value (`null` included).

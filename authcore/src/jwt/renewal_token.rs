@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
+use super::{
+    issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError, VerifyingKeys,
+};
 use crate::session::SessionRecord;
 use crate::ApiError;
 
@@ -78,11 +80,11 @@ pub fn sign_renewal(claims: &RenewalClaims, key: &SigningKey) -> Result<String, 
 /// Verifies a renewal token completely; the caller then checks its session is live.
 pub fn verify_renewal(
     token: &str,
-    key: &SigningKey,
+    keys: &impl VerifyingKeys,
     expected: &Expected,
     now: u64,
 ) -> Result<RenewalClaims, TokenError> {
-    verify(token, key, expected, now)
+    verify(token, keys, expected, now)
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError};
+use super::{
+    issue, verify, Envelope, Expected, IssuedClaims, SigningKey, TokenError, VerifyingKeys,
+};
 use crate::ApiError;
 
 /// The `aud` of every session JWT.
@@ -66,11 +68,11 @@ pub fn sign_session(claims: &SessionClaims, key: &SigningKey) -> Result<String, 
 /// Verifies a session JWT completely: header policy, signature, issuer, audience, account, times.
 pub fn verify_session(
     token: &str,
-    key: &SigningKey,
+    keys: &impl VerifyingKeys,
     expected: &Expected,
     now: u64,
 ) -> Result<SessionClaims, TokenError> {
-    verify(token, key, expected, now)
+    verify(token, keys, expected, now)
 }
 
 #[cfg(test)]

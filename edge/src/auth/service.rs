@@ -11,7 +11,7 @@ use authcore::oauth::client_auth::ClientCredentials;
 use authcore::ApiError;
 use worker::{D1Database, Env};
 
-use super::session::{expected, signing_key};
+use super::session::{expected, verifying_keys};
 use crate::config::credentials_key;
 use crate::context::RequestContext;
 use crate::store::{access_tokens, credentials};
@@ -85,7 +85,7 @@ pub async fn by_access_token(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<AccessClaims, ApiError> {
-    let claims = verify_access(token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
+    let claims = verify_access(token, &verifying_keys(env, ctx)?, &expected(ctx), ctx.now)?;
     let token = (claims.sub.as_str(), claims.jti.as_str(), claims.exp);
     if !access_tokens::is_live(db, &ctx.account, token, ctx.fresh()).await? {
         return Err(ApiError::InvalidToken);

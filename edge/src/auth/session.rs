@@ -10,7 +10,7 @@
 use authcore::cookie::{read_cookie, JWT_COOKIE, SESSION_COOKIE};
 use authcore::jwt::renewal_token::verify_renewal;
 use authcore::jwt::session_token::{verify_session, SessionClaims};
-use authcore::jwt::{Expected, SigningKey};
+use authcore::jwt::{Expected, KeyRing, SigningKey};
 use authcore::origin::check_cookie_request;
 use authcore::session::{token_hash, SessionRecord};
 use authcore::ApiError;
@@ -92,7 +92,7 @@ pub async fn by_renewal_token(
     db: &D1Database,
     ctx: &RequestContext,
 ) -> Result<SessionRecord, ApiError> {
-    let claims = verify_renewal(token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
+    let claims = verify_renewal(token, &verifying_keys(env, ctx)?, &expected(ctx), ctx.now)?;
     live_session(db, &claims.sid, ctx).await
 }
 
@@ -110,7 +110,7 @@ async fn live_session(
 fn verify(token: &str, env: &Env, ctx: &RequestContext) -> Result<SessionClaims, ApiError> {
     Ok(verify_session(
         token,
-        &signing_key(env, ctx)?,
+        &verifying_keys(env, ctx)?,
         &expected(ctx),
         ctx.now,
     )?)
@@ -124,7 +124,13 @@ pub fn expected(ctx: &RequestContext) -> Expected {
     }
 }
 
-/// The account's signing key.
+/// The account's signing key: every new token is signed with it.
 pub fn signing_key(env: &Env, ctx: &RequestContext) -> Result<SigningKey, ApiError> {
     crate::config::signing_key(env, &ctx.account)
+}
+
+/// The keys that verify the account's own tokens: the signing key and, while a rotation is in
+/// progress, the previous one (SPEC §8), chosen by each token's `kid`.
+pub fn verifying_keys(env: &Env, ctx: &RequestContext) -> Result<KeyRing, ApiError> {
+    crate::config::verifying_keys(env, &ctx.account)
 }

@@ -8,7 +8,7 @@ use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{Env, Response};
 
-use crate::auth::session::{expected, signing_key};
+use crate::auth::session::{expected, signing_key, verifying_keys};
 use crate::auth::{authenticate_session, bearer_token, QueryToken};
 use crate::context::RequestContext;
 use crate::http::{header, json, read_json_body};
@@ -51,7 +51,7 @@ pub async fn users_me(
         }
         (None, None) => return Err(ApiError::Unauthenticated),
     };
-    let claims = verify_integration(&token, &signing_key(env, ctx)?, &expected(ctx), ctx.now)?;
+    let claims = verify_integration(&token, &verifying_keys(env, ctx)?, &expected(ctx), ctx.now)?;
     let live = sessions::by_id(&db(env)?, &claims.sid, ctx.fresh())
         .await?
         .is_some_and(|s| s.is_live(ctx.account.as_str(), ctx.now));

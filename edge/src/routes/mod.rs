@@ -8,9 +8,11 @@ mod integration;
 mod jwks;
 mod oauth;
 mod session;
+mod sessions;
 mod whoami;
 mod widget;
 
+use authcore::request_log::route_template;
 use authcore::url_parts::UrlParts;
 use authcore::{ApiError, Method};
 use worker::web_sys::Request;
@@ -18,22 +20,30 @@ use worker::{Env, Response};
 
 use crate::config::Config;
 use crate::context::RequestContext;
+use crate::http::{header, Seen};
 
-/// Answers one request; every refusal becomes its JSON error here.
+/// Answers one request; every refusal becomes its JSON error here, and its one log line.
 pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
-    match route(req, env).await {
+    let mut seen = Seen::new(header(&req, "cf-ray"));
+    match route(req, env, &mut seen).await {
         Ok(resp) => Ok(resp),
-        Err(e) => crate::http::error(&e),
+        Err(e) => {
+            crate::http::log_refusal(&e, &seen);
+            crate::http::error(&e)
+        }
     }
 }
 
-async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
-    let config = Config::current(env)?;
+async fn route(req: Request, env: &Env, seen: &mut Seen) -> Result<Response, ApiError> {
     let raw_url = req.url();
     let url = UrlParts::split(&raw_url).ok_or(ApiError::UnknownHost)?;
+    seen.route = route_template(url.path);
     // A method deskgate does not serve is refused before anything else reads the request.
     let method = Method::parse(&req.method()).ok_or(ApiError::MethodNotAllowed)?;
+    seen.method = Some(method);
+    let config = Config::current(env)?;
     let ctx = RequestContext::new(&req, &url, method, config)?;
+    seen.account = Some(ctx.account.to_string());
     let path = url.path.trim_end_matches('/').to_owned();
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     use Method::{Delete, Get, Post};
@@ -80,6 +90,13 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
             admin::revoke_testing_token(&req, env, &ctx, sid, jti).await
         }
         (Get, ["apis", "admin", "audit"]) => admin::audit_log(&req, env, &ctx).await,
+        (Get, ["apis", "admin", "sessions"]) => sessions::list(&req, env, &ctx).await,
+        (Post, ["apis", "admin", "sessions", "revoke"]) => {
+            sessions::revoke_many(req, env, &ctx).await
+        }
+        (Delete, ["apis", "admin", "sessions", id]) => {
+            sessions::revoke_one(&req, env, &ctx, id).await
+        }
         (Get, ["v1", "whoami"]) => whoami::whoami(&req, env, &ctx).await,
         (Get, ["v1", "users", "me"]) => integration::users_me(&req, env, &ctx).await,
         (Post, ["v1", "customer-ids"]) => customer_ids::opaque_id(req, env, &ctx).await,
@@ -100,7 +117,9 @@ async fn route(req: Request, env: &Env) -> Result<Response, ApiError> {
         | (_, ["v1", "users", "me"] | ["v1", "customer-ids"] | ["oauth", _])
         | (_, ["v2", "authenticate", "login"])
         | (_, ["apis", "admin", "session"] | ["apis", "admin", "session", _])
-        | (_, ["apis", "admin", "services", ..]) => Err(ApiError::MethodNotAllowed),
+        | (_, ["apis", "admin", "services", ..] | ["apis", "admin", "sessions", ..]) => {
+            Err(ApiError::MethodNotAllowed)
+        }
         _ => Err(ApiError::NotFound),
     }
 }

@@ -9,7 +9,7 @@ use authcore::jwt::session_token::sign_session;
 use authcore::jwt::SigningKey;
 use authcore::launch::{parse_launch_request, prepare};
 use authcore::session::{token_hash, NewSessionIds, SessionRecord, SignInMethod, RANDOM_BYTES};
-use authcore::signin::{parse_sign_in, API_KEY_ROLE};
+use authcore::signin::{check_api_key, parse_sign_in, API_KEY_ROLE};
 use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{D1Database, Env, Response};
@@ -17,7 +17,7 @@ use worker::{D1Database, Env, Response};
 use crate::auth::session::{by_renewal_token, signing_key};
 use crate::auth::sign_in::{check_origin, guarded, Attempt};
 use crate::auth::{authenticate_session, bearer_token, QueryToken};
-use crate::config::{admin_password, integration_api_key, launch};
+use crate::config::{admin_password, integration_api_key, integration_api_key_previous, launch};
 use crate::context::RequestContext;
 use crate::http::{append, internal, json, no_content, read_json_body};
 use crate::store::{audit, db, launch_jtis, sessions};
@@ -35,13 +35,12 @@ pub async fn sign_in_with_api_key(
     let db = db(env)?;
     let signing_key = signing_key(env, ctx)?;
     // An account without a key does not exist; it is counted and answered exactly like a wrong
-    // key, so neither the answer nor the throttle tells which accounts exist.
+    // key, so neither the answer nor the throttle tells which accounts exist. During a rotation
+    // the previous key still signs in, and says so in the audit log (SPEC §8).
     let key = integration_api_key(env, &ctx.account);
-    let (attempt, ()) = guarded(&db, ctx, async {
-        key.as_ref()
-            .is_some_and(|k| k.matches(&sign_in.api_key))
-            .then_some(())
-            .ok_or(ApiError::InvalidApiKey)
+    let previous = integration_api_key_previous(env, &ctx.account);
+    let (attempt, used) = guarded(&db, ctx, async {
+        check_api_key(key.as_ref(), previous.as_ref(), &sign_in.api_key)
     })
     .await?;
     start_session(
@@ -55,6 +54,7 @@ pub async fn sign_in_with_api_key(
             role: API_KEY_ROLE,
             platform: sign_in.platform.as_str(),
             method: SignInMethod::ApiKey,
+            note: used.audit_note(),
         },
     )
     .await
@@ -85,6 +85,7 @@ pub async fn sign_in_with_password(
             role: OWNER_ROLE,
             platform: CONSOLE_PLATFORM,
             method: SignInMethod::Password,
+            note: None,
         },
     )
     .await
@@ -139,6 +140,7 @@ pub async fn sign_in_with_launch(
             role: claims.role,
             platform: platform.as_str(),
             method: SignInMethod::Launch,
+            note: None,
         },
     )
     .await
@@ -151,6 +153,8 @@ struct NewSession {
     role: &'static str,
     platform: &'static str,
     method: SignInMethod,
+    /// What the audit entry adds about the credential (`key=previous`), if anything.
+    note: Option<&'static str>,
 }
 
 /// Stores a new session (and gives the attempt's count back, in the same batch) and answers
@@ -184,11 +188,15 @@ async fn start_session(
         signing_key,
     )?;
     // SPEC §8: every sign-in is on record, so the owner sees who signed in as whom, from where.
-    let detail = format!(
+    let mut detail = format!(
         "method={} platform={}",
         session.method.as_str(),
         session.platform
     );
+    if let Some(note) = new.note {
+        detail.push(' ');
+        detail.push_str(note);
+    }
     let entry = audit::Entry {
         account: &ctx.account,
         actor: &session.subject,

@@ -219,3 +219,15 @@ pub fn revoke_by_credential(
         ],
     )
 }
+
+/// Deletes up to `limit` records of tokens that expired at or before `cutoff` (revoked or not):
+/// the scheduled cleanup (SPEC §8). How many went.
+pub async fn delete_expired(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
+    changes(
+        db,
+        "DELETE FROM access_tokens WHERE rowid IN
+           (SELECT rowid FROM access_tokens WHERE expires_at <= ?1 LIMIT ?2)",
+        &[seconds(cutoff), limit.into()],
+    )
+    .await
+}

@@ -2,9 +2,10 @@
 
 use authcore::{Account, ApiError};
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, seconds, statement};
+use super::{all, changes, seconds, statement};
 
 /// One change, before it is written.
 #[derive(Debug, Clone)]
@@ -25,14 +26,13 @@ pub struct Entry<'a> {
     pub at: u64,
 }
 
-/// The statement that records `entry`, written only while service `guard` is still at
-/// `version` (see [`super::credentials::apply`]); `None` writes it unconditionally.
-pub fn insert(
-    db: &D1Database,
-    entry: &Entry<'_>,
-    guard: Option<(&str, u64)>,
-) -> Result<D1PreparedStatement, ApiError> {
-    let values = [
+/// The columns an entry fills, in the order of [`values`].
+pub const COLUMNS: &str = "account, at, actor, action, target, ip, detail";
+
+/// The values of `entry`, bound as `?1`…`?7` in the order of [`COLUMNS`]: for a statement that
+/// inserts the entry under a condition of its own (see `sessions::revoke_all`).
+pub fn values(entry: &Entry<'_>) -> [JsValue; 7] {
+    [
         entry.account.as_str().into(),
         seconds(entry.at),
         entry.actor.into(),
@@ -40,19 +40,30 @@ pub fn insert(
         entry.target.into(),
         entry.ip.into(),
         entry.detail.into(),
-    ];
+    ]
+}
+
+/// The statement that records `entry`, written only while service `guard` is still at
+/// `version` (see [`super::credentials::apply`]); `None` writes it unconditionally.
+pub fn insert(
+    db: &D1Database,
+    entry: &Entry<'_>,
+    guard: Option<(&str, u64)>,
+) -> Result<D1PreparedStatement, ApiError> {
+    let values = values(entry);
     match guard {
         None => statement(
             db,
-            "INSERT INTO audit_log (account, at, actor, action, target, ip, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
             &values,
         ),
         Some((service_id, version)) => statement(
             db,
-            "INSERT INTO audit_log (account, at, actor, action, target, ip, detail)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-             WHERE (SELECT version FROM services WHERE id = ?8) = ?9",
+            &format!(
+                "INSERT INTO audit_log ({COLUMNS})
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+                 WHERE (SELECT version FROM services WHERE id = ?8) = ?9"
+            ),
             &[&values[..], &[service_id.into(), seconds(version)]].concat(),
         ),
     }
@@ -92,4 +103,20 @@ pub async fn newest(
             detail: r.detail,
         })
         .collect())
+}
+
+/// Deletes up to `limit` entries recorded at or before `cutoff` (older than the retention,
+/// `AUDIT_RETENTION_DAYS`), oldest first: the scheduled cleanup (SPEC §8).
+pub async fn delete_older_than(
+    db: &D1Database,
+    cutoff: u64,
+    limit: u32,
+) -> Result<usize, ApiError> {
+    changes(
+        db,
+        "DELETE FROM audit_log WHERE id IN
+           (SELECT id FROM audit_log WHERE at <= ?1 ORDER BY at LIMIT ?2)",
+        &[seconds(cutoff), limit.into()],
+    )
+    .await
 }

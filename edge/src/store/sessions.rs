@@ -1,19 +1,21 @@
-//! The `sessions` table: created by a sign-in, read by every session check, revoked by sign-out.
+//! The `sessions` table: created by a sign-in, read by every session check, revoked by sign-out
+//! or by the owner (the sessions panel, SPEC §8), deleted by the scheduled cleanup once ended.
 //!
 //! A live session read here is remembered by the isolate for up to `REVOCATION_DELAY_SECONDS`
-//! (`authcore::revocation`), and forgotten at once when this isolate revokes it.
+//! (`authcore::revocation`), and forgotten at once when this isolate revokes it, whichever way.
 
 use std::cell::RefCell;
 
 use authcore::revocation::LiveCache;
 use authcore::session::{SessionRecord, SignInMethod};
-use authcore::ApiError;
+use authcore::{Account, ApiError};
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
+use super::{all, audit, changes, first, run, seconds, statement};
 use crate::context::Fresh;
-
-use super::{first, run, seconds, statement};
+use crate::http::internal;
 
 #[derive(Deserialize)]
 struct Row {
@@ -145,4 +147,159 @@ pub async fn revoke(db: &D1Database, id: &str, now: u64) -> Result<(), ApiError>
 /// Forgets the remembered sessions `revoked` picks (every revocation path calls this).
 pub fn forget(mut revoked: impl FnMut(&SessionRecord) -> bool) {
     LIVE.with(|c| c.borrow_mut().forget_where(|_, s| revoked(s)));
+}
+
+/// The account's live sessions (not revoked, not ended at `now`), newest first (sessions of one
+/// second in the order they were made), at most `limit`.
+pub async fn live(
+    db: &D1Database,
+    account: &Account,
+    now: u64,
+    limit: u32,
+) -> Result<Vec<SessionRecord>, ApiError> {
+    let rows: Vec<Row> = all(
+        db,
+        &format!(
+            "SELECT {COLUMNS} FROM sessions
+             WHERE account = ?1 AND revoked_at IS NULL AND expires_at > ?2
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3"
+        ),
+        &[account.as_str().into(), seconds(now), limit.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(SessionRecord::from).collect())
+}
+
+/// Revokes live session `id` of `account`, with its audit entry in the same transaction;
+/// whether there was such a session (the entry is written only then).
+pub async fn revoke_live(
+    db: &D1Database,
+    account: &Account,
+    id: &str,
+    entry: &audit::Entry<'_>,
+    now: u64,
+) -> Result<bool, ApiError> {
+    let live = |n: usize| {
+        format!(
+            "id = ?{} AND account = ?{} AND revoked_at IS NULL AND expires_at > ?{}",
+            n,
+            n + 1,
+            n + 2
+        )
+    };
+    let args = [id.into(), account.as_str().into(), seconds(now)];
+    let revoked = revoke_audited(db, entry, "''", Record::IfAny, &live, &args).await? > 0;
+    forget(|s| s.id == id);
+    Ok(revoked)
+}
+
+/// Revokes every live session of `account` (of one `subject` when given) but `keep`, the
+/// session the request was made with; audited in the same transaction, the entry's detail
+/// ending in how many ended (`revoked=0` too: the owner acted, and the log says so). How many
+/// ended.
+pub async fn revoke_all(
+    db: &D1Database,
+    account: &Account,
+    subject: Option<&str>,
+    keep: &str,
+    entry: &audit::Entry<'_>,
+    now: u64,
+) -> Result<usize, ApiError> {
+    let live = |n: usize| {
+        format!(
+            "account = ?{a} AND revoked_at IS NULL AND expires_at > ?{t} AND id != ?{k}
+             AND (?{s} IS NULL OR subject = ?{s})",
+            a = n,
+            t = n + 1,
+            k = n + 2,
+            s = n + 3
+        )
+    };
+    let args = [
+        account.as_str().into(),
+        seconds(now),
+        keep.into(),
+        subject.map_or(JsValue::NULL, JsValue::from),
+    ];
+    let revoked =
+        revoke_audited(db, entry, "'revoked=' || n", Record::Always, &live, &args).await?;
+    forget(|s| {
+        s.account == account.as_str() && s.id != keep && subject.is_none_or(|who| s.subject == who)
+    });
+    Ok(revoked)
+}
+
+/// When a revocation's audit entry is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    /// Only when it ends a session (revoking an id that is no live session is a `404`).
+    IfAny,
+    /// Whatever it ends.
+    Always,
+}
+
+/// One transaction: `entry` is recorded (as `record` says), its detail followed by `detail_sql`
+/// (which may name `n`, the number of sessions matching `live`), then those sessions are
+/// revoked at the entry's time. The entry is written first, so it describes exactly the rows
+/// the update then changes. `live(i)` is the condition with `args` bound from `?i` on. How many
+/// sessions were revoked.
+async fn revoke_audited(
+    db: &D1Database,
+    entry: &audit::Entry<'_>,
+    detail_sql: &str,
+    record: Record,
+    live: &dyn Fn(usize) -> String,
+    args: &[JsValue],
+) -> Result<usize, ApiError> {
+    let values = audit::values(entry);
+    let record = statement(
+        db,
+        &format!(
+            "INSERT INTO audit_log ({columns})
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, TRIM(?7 || ' ' || {detail_sql})
+             FROM (SELECT COUNT(*) AS n FROM sessions WHERE {condition}) WHERE {when}",
+            columns = audit::COLUMNS,
+            condition = live(values.len() + 1),
+            when = if record == Record::Always {
+                "1"
+            } else {
+                "n > 0"
+            },
+        ),
+        &[&values[..], args].concat(),
+    )?;
+    let revoke = statement(
+        db,
+        &format!(
+            "UPDATE sessions SET revoked_at = ?{} WHERE {}",
+            args.len() + 1,
+            live(1)
+        ),
+        &[args, &[seconds(entry.at)]].concat(),
+    )?;
+    let results = db.batch(vec![record, revoke]).await.map_err(internal)?;
+    changed(results.get(1))
+}
+
+/// Deletes up to `limit` sessions that ended at or before `cutoff`, revoked ones included (an
+/// ended session is refused whether its row is there or not): the scheduled cleanup (SPEC §8).
+pub async fn delete_ended(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
+    changes(
+        db,
+        "DELETE FROM sessions WHERE rowid IN
+           (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)",
+        &[seconds(cutoff), limit.into()],
+    )
+    .await
+}
+
+/// The rows a batched write changed.
+fn changed(result: Option<&worker::D1Result>) -> Result<usize, ApiError> {
+    let result =
+        result.ok_or_else(|| internal("a batch returned fewer results than statements"))?;
+    Ok(result
+        .meta()
+        .map_err(internal)?
+        .and_then(|m| m.changes)
+        .unwrap_or(0))
 }

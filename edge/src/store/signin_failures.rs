@@ -9,7 +9,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{seconds, statement};
+use super::{changes, seconds, statement};
 use crate::http::internal;
 
 /// The windows one attempt was counted in.
@@ -117,4 +117,16 @@ pub fn give_back(
         )
     })
     .collect()
+}
+
+/// Deletes up to `limit` windows that started at or before `cutoff`, that is, closed ones (the
+/// next attempt would start a new window anyway): the scheduled cleanup (SPEC §8).
+pub async fn delete_closed(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
+    changes(
+        db,
+        "DELETE FROM signin_failures WHERE rowid IN
+           (SELECT rowid FROM signin_failures WHERE started_at <= ?1 LIMIT ?2)",
+        &[seconds(cutoff), limit.into()],
+    )
+    .await
 }

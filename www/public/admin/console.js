@@ -1,9 +1,9 @@
-// The admin console (SPEC §4): the owner signs in, manages services and their credentials,
-// and reads the audit log. Plain DOM code over the admin API; every action is confirmed first,
-// and a new secret is shown once with a copy button.
+// The admin console (SPEC §4, §8): the owner signs in, manages services and their credentials,
+// sees who is signed in and ends sessions, and reads the audit log. Plain DOM code over the admin
+// API; every action is confirmed first, and a new secret is shown once with a copy button.
 const $ = (sel) => document.querySelector(sel);
 const KIND = { service_key: 'Service key', jwt: 'JWT credential', testing_token: 'Testing access token' };
-const state = { service: null };
+const state = { service: null, otherSessions: 0 };
 
 /** Calls the API same-origin with cookies; resolves to the JSON body, or throws its error. */
 async function api(method, path, body) {
@@ -153,14 +153,59 @@ async function loadAudit() {
   const { entries } = await api('GET', '/apis/admin/audit');
   $('#audit').replaceChildren(...entries.map((e) => {
     const tr = document.createElement('tr');
-    tr.append(cell(when(e.at)), cell(e.actor), cell(e.action), cell(e.target), cell(e.ip));
+    tr.append(cell(when(e.at)), cell(e.actor), cell(e.action), cell(e.target), cell(e.ip), cell(e.detail));
     return tr;
   }));
 }
 
+// How a session was made (its `amr`), in words: the shared widget key is the weakest.
+const METHOD = { api_key: 'API key (shared widget key)', launch: 'Signed launch link', password: 'Password' };
+
+async function loadSessions() {
+  const { sessions } = await api('GET', '/apis/admin/sessions');
+  state.otherSessions = sessions.filter((s) => !s.current).length;
+  $('#revoke-all').disabled = state.otherSessions === 0;
+  $('#sessions').replaceChildren(...sessions.map((s) => {
+    const tr = document.createElement('tr');
+    tr.dataset.sessionId = s.id;
+    tr.dataset.subject = s.subject;
+    const who = cell(`${s.name} (${s.subject})`);
+    const actions = Object.assign(document.createElement('span'), { className: 'actions' });
+    if (s.current) {
+      actions.append(Object.assign(document.createElement('span'), { className: 'badge active', textContent: 'this session' }));
+    } else {
+      actions.append(button('Revoke', () => run(async () => {
+        if (!(await confirmAction(`End ${s.name}'s session?`, `Signed in ${when(s.created_at)} from ${s.ip}. The session and every token of it stop working at once.`))) return;
+        await api('DELETE', `/apis/admin/sessions/${s.id}`);
+      }), 'danger'));
+      const same = sessions.filter((o) => o.subject === s.subject && !o.current).length;
+      const all = button(`Revoke all of ${s.subject}'s`, () => run(async () => {
+        if (!(await confirmAction(`End every session of ${s.subject}?`, `${same} session${same === 1 ? '' : 's'} of this agent end at once, wherever they are signed in.`))) return;
+        await api('POST', '/apis/admin/sessions/revoke', { subject: s.subject });
+      }), 'danger');
+      all.dataset.revokeSubject = s.subject;
+      actions.append(all);
+    }
+    const actionsCell = document.createElement('td');
+    actionsCell.append(actions);
+    tr.append(who, cell(s.role), cell(s.platform), cell(s.amr.map((m) => METHOD[m] || m).join(', ')),
+      cell(when(s.created_at)), cell(when(s.expires_at)), cell(s.ip), actionsCell);
+    return tr;
+  }));
+}
+
+$('#refresh-sessions').addEventListener('click', () => run(async () => {}));
+$('#revoke-all').addEventListener('click', () => run(async () => {
+  const others = state.otherSessions;
+  if (!(await confirmAction('Revoke every session?', `All ${others} other sessions of this account end now, agents and owners alike; everyone must sign in again. Do this after a key leaked, once the key is replaced. Your own session is kept.`))) return;
+  const { revoked } = await api('POST', '/apis/admin/sessions/revoke', {});
+  $('#sessions-note').textContent = `${revoked} session${revoked === 1 ? '' : 's'} ended.`;
+}));
+
 /** Runs an action, then refreshes what it may have changed; shows a refusal in words. */
 async function run(action) {
   showError(null);
+  $('#sessions-note').textContent = '';
   try {
     await action();
   } catch (e) {
@@ -169,6 +214,7 @@ async function run(action) {
   try {
     await loadServices();
     if (state.service) await loadCredentials();
+    await loadSessions();
     await loadAudit();
   } catch (e) {
     if (e.status === 401) return showSignIn();
