@@ -1,7 +1,9 @@
 //! Configuration from wrangler vars and Worker secrets. Missing configuration fails closed: no
 //! base domain means no account, no key means no sign-in, a short signing key means no tokens.
 
-use std::cell::OnceCell;
+use std::any::Any;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use authcore::cleanup::RetentionPolicy;
@@ -99,9 +101,47 @@ pub fn integration_api_key(env: &Env, account: &Account) -> Option<Secret> {
     secret(env, &account.integration_api_key_secret())
 }
 
+thread_local! {
+    /// What the isolate derived from its secrets, by name (see [`once`]).
+    static DERIVED: RefCell<HashMap<String, Rc<dyn Any>>> = RefCell::new(HashMap::new());
+}
+
+/// Most names [`DERIVED`] holds: an unknown account's host can be made up at will, and each
+/// would add its own entry.
+const DERIVED_CAPACITY: usize = 1024;
+
+/// `derive()`, once per isolate for each `name`: secrets cannot change under a running isolate
+/// (a new secret is a new deployment), and deriving costs on every request otherwise (a signing
+/// key's `kid` is a SHA-256, an identity key a JSON parse). The memory is bounded.
+fn once<T: Clone + 'static>(name: String, derive: impl FnOnce() -> T) -> T {
+    let known = DERIVED.with(|d| {
+        d.borrow()
+            .get(&name)
+            .and_then(|v| v.downcast_ref::<T>().cloned())
+    });
+    if let Some(value) = known {
+        return value;
+    }
+    let value = derive();
+    DERIVED.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.len() >= DERIVED_CAPACITY {
+            d.clear();
+        }
+        d.insert(name, Rc::new(value.clone()));
+    });
+    value
+}
+
 /// The account's signing key, or the deployment's `JWT_SIGNING_KEY`; refused when shorter than
 /// 32 bytes. Every token is signed with it.
 pub fn signing_key(env: &Env, account: &Account) -> Result<SigningKey, ApiError> {
+    once(format!("signing:{account}"), || {
+        derive_signing_key(env, account)
+    })
+}
+
+fn derive_signing_key(env: &Env, account: &Account) -> Result<SigningKey, ApiError> {
     let (key, _) = signing_secrets(env, account);
     let key = key.ok_or_else(|| {
         worker::console_error!("account {account} has no JWT signing key: refusing to sign");
@@ -120,6 +160,12 @@ pub fn signing_key(env: &Env, account: &Account) -> Result<SigningKey, ApiError>
 /// previous key never verifies for an account that has a key of its own: it never signed for
 /// it.) A previous key under 32 bytes is ignored, so what it signed is refused.
 pub fn verifying_keys(env: &Env, account: &Account) -> Result<KeyRing, ApiError> {
+    once(format!("verifying:{account}"), || {
+        derive_verifying_keys(env, account)
+    })
+}
+
+fn derive_verifying_keys(env: &Env, account: &Account) -> Result<KeyRing, ApiError> {
     let current = signing_key(env, account)?;
     let (_, previous) = signing_secrets(env, account);
     let previous = previous.and_then(|p| {
@@ -173,6 +219,10 @@ pub fn admin_password(env: &Env, account: &Account) -> Option<Secret> {
 /// The deployment's `CREDENTIALS_KEY`; without it (or with one under 32 bytes) no service
 /// credential is issued or accepted.
 pub fn credentials_key(env: &Env) -> Result<CredentialsKey, ApiError> {
+    once("credentials".to_owned(), || derive_credentials_key(env))
+}
+
+fn derive_credentials_key(env: &Env) -> Result<CredentialsKey, ApiError> {
     let key = secret(env, "CREDENTIALS_KEY").ok_or_else(|| {
         worker::console_error!("CREDENTIALS_KEY is not set: refusing service credentials");
         ApiError::Misconfigured
@@ -200,6 +250,16 @@ pub fn upstream_url(env: &Env) -> Result<String, ApiError> {
 /// no issuer, or no usable key. Problems with the keys are logged (never the keys) and the keys
 /// left out, so launches fail closed.
 pub fn launch(
+    env: &Env,
+    account: &Account,
+    base_domain: &str,
+) -> Option<(LaunchKeys, LaunchPolicy)> {
+    once(format!("launch:{account}"), || {
+        derive_launch(env, account, base_domain)
+    })
+}
+
+fn derive_launch(
     env: &Env,
     account: &Account,
     base_domain: &str,
@@ -234,6 +294,10 @@ pub fn launch(
 /// `IDENTITY_SIGNING_KEY_PREVIOUS`, still published while upstreams move to the new one.
 /// Without a usable current key the gateway refuses to forward.
 pub fn identity_keys(env: &Env) -> Result<(IdentityKey, Option<IdentityKey>), ApiError> {
+    once("identity".to_owned(), || derive_identity_keys(env))
+}
+
+fn derive_identity_keys(env: &Env) -> Result<(IdentityKey, Option<IdentityKey>), ApiError> {
     let read = |name: &str| {
         secret(env, name).map(|s| {
             IdentityKey::parse(&s).inspect_err(|_| {

@@ -29,9 +29,17 @@ const statuses = (responses) => responses.map((r) => r.status).sort().join(',');
 // accounts (globex, initech, unknown ones) so that acme, which most suites use, stays under it.
 
 test('of 60 parallel wrong passwords from one client exactly the limit are judged', async () => {
-  const client = freshClient();
   const account = 'globex';
-  const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => ownerSignIn(`guess-${i}`, { account, client })));
+  // The worker never answers 503; wrangler dev's proxy in front of it, at the end of a long run,
+  // now and then drops a request of such a burst with one. A burst it dropped from proves
+  // nothing either way, so it is tried again, from a fresh client (at most three times).
+  let client;
+  let answers;
+  for (let burst = 0; burst < 3; burst++) {
+    client = freshClient();
+    answers = await Promise.all(Array.from({ length: 60 }, (_, i) => ownerSignIn(`guess-${i}`, { account, client })));
+    if (!answers.some((r) => r.status === 503)) break;
+  }
   const judged = answers.filter((r) => r.status === 401);
   const refused = answers.filter((r) => r.status === 429);
   assert.equal(judged.length, LIMIT, statuses(answers));

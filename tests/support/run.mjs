@@ -31,7 +31,9 @@ try {
 const tiers = process.argv.length > 2 ? process.argv.slice(2) : ['http', 'browser'];
 const suites = tiers.flatMap((dir) =>
   readdirSync(join(REPO, 'tests', dir)).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests', dir, f)));
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...suites], {
+// DESKGATE_TEST_PATTERN=<regex> runs only the tests whose names match (node --test-name-pattern).
+const only = process.env.DESKGATE_TEST_PATTERN ? [`--test-name-pattern=${process.env.DESKGATE_TEST_PATTERN}`] : [];
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...only, ...suites], {
   cwd: REPO, stdio: 'inherit',
   env: {
     ...process.env,
