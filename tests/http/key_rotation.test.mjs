@@ -12,15 +12,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { request, cookieValue, freshClient, assertError } from '../support/client.mjs';
 import { SECRETS } from '../support/env.mjs';
-import { startOwnWorker } from '../support/own_worker.mjs';
+import { startWorker } from '../support/worker.mjs';
 import { signHs256 } from '../support/jwt.mjs';
 
-const dir = join(dirname(process.env.DESKGATE_STATE), 'rotation');
 const fresh = (what) => `${what}-${randomBytes(24).toString('base64url')}`;
 const OLD = { acme_jwt: fresh('old-acme-signing'), fallback: fresh('old-fallback-signing'), acme_widget: fresh('old-acme-widget') };
 const NEW = { acme_jwt: fresh('new-acme-signing'), fallback: fresh('new-fallback-signing'), acme_widget: fresh('new-acme-widget') };
@@ -42,14 +41,14 @@ const STEPS = {
 };
 
 let worker;
-const logs = [];
+let passed = false;
+// Each step redeploys onto the previous step's storage (and log), as a deploy keeps its D1.
 async function deploy(step) {
-  await worker?.stop();
-  worker = await startOwnWorker({ dir, name: step, secrets: STEPS[step] });
-  logs.push(worker.log);
+  await worker?.halt();
+  worker = await startWorker('rotation', { prebuilt: true, restart: worker, secrets: STEPS[step] });
 }
 before(() => deploy('before'));
-after(async () => { await worker?.stop(); });
+after(() => { worker?.stop(passed); });
 
 const call = (method, path, { account = 'acme', headers = {}, body } = {}) =>
   request(method, path, { port: worker.port, host: `${account}.localhost:${worker.port}`, headers, body });
@@ -161,10 +160,10 @@ test('keys rotate step by step without signing anyone out, and removing the prev
     'a session made with the previous widget key outlives that key');
 
   // No key of any step reached any of the workers' logs.
-  await worker.stop();
-  worker = undefined;
-  const text = logs.map((f) => readFileSync(f, 'utf8')).join('\n');
+  await worker.halt();
+  const text = readFileSync(join(worker.dir, 'wrangler.log'), 'utf8');
   for (const value of [...Object.values(OLD), ...Object.values(NEW), ...Object.values(common)]) {
     assert.ok(!text.includes(value), 'a secret is in a worker log');
   }
+  passed = true;
 });

@@ -35,12 +35,14 @@ async function prebuiltConfig(dir) {
  * desktops are served); `vars` more wrangler vars; `tls` `{ key, cert }` file paths to serve
  * HTTPS with; `prebuilt` runs the worker edge/build holds without building (see
  * `prebuiltConfig`); `restart` a worker stopped with `halt()`, whose folder and storage this one
- * takes over as they are (no migration is applied: a restart applies none). Resolves to
+ * takes over as they are (no migration is applied: a restart applies none), as a redeploy keeps
+ * its D1; `secrets` (name → value) replaces the demo secrets of edge/.dev.vars.example (a key
+ * rotation's steps, say). Resolves to
  * `{ port, dir, state, upstreamPort, launcherPort, halt(), stop(passed) }` once it answers;
  * `halt` stops it and resolves once it has exited, keeping the folder; `stop` stops it and
  * removes the folder when the tests passed, keeping it (storage and wrangler.log) otherwise.
  */
-export async function startWorker(name, { port, desktop, vars = {}, tls, prebuilt = false, restart } = {}) {
+export async function startWorker(name, { port, desktop, vars = {}, tls, prebuilt = false, restart, secrets } = {}) {
   // One folder per run, so two runs on one machine never share storage or a log.
   const dir = restart?.dir ?? join(OUTPUT, `${name}-${process.pid}`);
   const state = join(dir, 'state');
@@ -49,6 +51,11 @@ export async function startWorker(name, { port, desktop, vars = {}, tls, prebuil
     mkdirSync(dir, { recursive: true });
   }
   const config = prebuilt ? ['--config', await prebuiltConfig(dir)] : [];
+  let envFile = join(edge, '.dev.vars.example');
+  if (secrets) {
+    envFile = join(dir, `${name}.vars`);
+    writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''));
+  }
   const cwd = prebuilt ? dir : edge;
 
   if (!restart) {
@@ -78,7 +85,7 @@ export async function startWorker(name, { port, desktop, vars = {}, tls, prebuil
   const log = openSync(join(dir, 'wrangler.log'), 'a');
   const server = spawn(wrangler, [
     'dev', ...config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-    '--persist-to', state, '--env-file', join(edge, '.dev.vars.example'),
+    '--persist-to', state, '--env-file', envFile,
     // `log` level: the worker's own log lines reach wrangler.log (tests read it).
     '--show-interactive-dev-session=false', '--log-level', 'log',
     // GET /__scheduled runs the scheduled handler, as the cron trigger would (tests/http/cleanup).
