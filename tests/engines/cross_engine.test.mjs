@@ -12,11 +12,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { ENGINES, Session, sleep, startDisplay, startDriver } from '../support/webdriver.mjs';
 import { startRecordingProxy } from '../support/recording_proxy.mjs';
 import { OUTPUT, SECRETS } from '../support/env.mjs';
+import { request } from '../support/client.mjs';
 
 const PORT = Number(process.env.DESKGATE_PORT);
 const WORKER_PORT = Number(process.env.DESKGATE_WORKER_PORT);
@@ -43,25 +43,8 @@ after(() => {
 });
 
 /** A call to the worker as an app's backend makes it (not through a browser). */
-function backend(method, path, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({
-      host: '127.0.0.1', port: WORKER_PORT, method, path, rejectUnauthorized: false, servername: 'localhost',
-      headers: { Host: `acme.localhost:${PORT}`, ...headers },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, json, text });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const backend = (method, path, headers = {}) =>
+  request(method, path, { port: WORKER_PORT, host: `acme.localhost:${PORT}`, headers, tls: true });
 
 const desktopUrl = (apikey) => {
   const fragment = new URLSearchParams({ account: 'acme', apikey, agent_id: '1', agent_name: 'Ada Lovelace', port: String(PORT) });

@@ -8,10 +8,10 @@
 // their own: it is restarted, and its rows can be counted exactly, with no other suite writing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { createConnection } from 'node:net';
 import { SECRETS } from '../support/env.mjs';
-import { freshClient } from '../support/client.mjs';
+import { freshClient, request } from '../support/client.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { snapshot } from '../support/storage.mjs';
 
@@ -28,33 +28,11 @@ after(() => {
 });
 
 /**
- * One request to the suite's own worker as account `account`; JSON bodies are encoded. `via`: an
- * http.Agent, else a connection of its own (see tests/support/client.mjs for why).
+ * One request to the suite's own worker as account `account`. `via`: an http.Agent, else a
+ * connection of its own (see tests/support/client.mjs for why).
  */
-function call(method, path, { headers = {}, body, account = 'acme', via = false } = {}) {
-  const h = { Host: `${account}.localhost:${worker.port}`, ...headers };
-  let payload;
-  if (body !== undefined) {
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-    h['Content-Type'] ??= 'application/json';
-    h['Content-Length'] = Buffer.byteLength(payload);
-  }
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: worker.port, method, path, headers: h, agent: via }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json, cookies: res.headers['set-cookie'] ?? [] });
-      });
-    });
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
+const call = (method, path, { headers = {}, body, account = 'acme', via = false } = {}) =>
+  request(method, path, { port: worker.port, host: `${account}.localhost:${worker.port}`, headers, body, agent: via });
 
 const sessionCookie = (res) => res.cookies.find((c) => c.startsWith('__Host-deskgate_session='))?.split(';')[0];
 const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));

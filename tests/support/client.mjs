@@ -1,6 +1,7 @@
 // A tiny HTTP client for the black-box suites. It connects to the worker on loopback and sends
 // the `Host` an account's requests carry (`acme.localhost:<port>`), which `fetch` cannot set.
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import assert from 'node:assert/strict';
 import { PORT } from './env.mjs';
 
@@ -13,11 +14,12 @@ export const DESKTOP_ORIGIN = `http://127.0.0.1:${PORT}`;
 
 /**
  * Sends one request, to the tier's worker or the one on `port`. `host` is the Host header
- * (default `acme`'s); `body` is sent as-is when a
- * string or Buffer, else as JSON with `Content-Type: application/json`.
+ * (default `acme`'s); `body` is sent as-is when a string or Buffer, else as JSON with
+ * `Content-Type: application/json`. `agent` an http.Agent to pool connections with (default: a
+ * connection of its own); `tls` for a worker serving HTTPS with the tests' own certificate.
  * Resolves to { status, headers, cookies: [Set-Cookie values], text, json }.
  */
-export function request(method, path, { host, headers = {}, body, port = PORT } = {}) {
+export function request(method, path, { host, headers = {}, body, port = PORT, agent = false, tls = false } = {}) {
   host ??= `acme.localhost:${port}`;
   let payload;
   const h = { Host: host, ...headers };
@@ -32,9 +34,13 @@ export function request(method, path, { host, headers = {}, body, port = PORT } 
     if (!h['Transfer-Encoding']) h['Content-Length'] = Buffer.byteLength(payload);
   }
   return new Promise((resolve, reject) => {
-    // A connection per request: a kept-alive socket left idle while a test reads storage can be
-    // closed by wrangler dev's proxy (Node's 5 s keep-alive timeout) just as it is reused.
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: h, agent: false }, (res) => {
+    // A connection per request by default: a kept-alive socket left idle while a test reads
+    // storage can be closed by wrangler dev's proxy (Node's 5 s keep-alive timeout) just as it
+    // is reused.
+    const options = { host: '127.0.0.1', port, method, path, headers: h, agent };
+    const send = tls ? httpsRequest : httpRequest;
+    if (tls) Object.assign(options, { rejectUnauthorized: false, servername: 'localhost' });
+    const req = send(options, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
