@@ -86,10 +86,16 @@ test('the owner drives a credential through its whole lifecycle in the console',
     const who = await request('GET', '/v1/whoami', { headers: { Authorization: `Bearer ${testing}` } });
     assert.equal(who.json.testing, true);
     await page.click('#dismiss-secret');
-    await page.waitForFunction(() => document.querySelector('#audit tr td:nth-child(3)')?.textContent === 'token.testing');
+    // It is listed, and the owner can end it from here.
+    await page.waitForSelector('#testing-tokens tr[data-token-id]');
+    await page.click('#testing-tokens tr[data-token-id] button:text-is("Revoke")');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#no-testing-tokens:not([hidden])');
+    assert.equal((await request('GET', '/v1/whoami', { headers: { Authorization: `Bearer ${testing}` } })).status, 401);
+    await page.waitForFunction(() => document.querySelector('#audit tr td:nth-child(3)')?.textContent === 'token.testing_revoke');
     const actions = await page.$$eval('#audit tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
     // The wrong password is on record too (issue 10: a stolen session guessing the password).
-    assert.deepEqual(actions.slice(0, 9), ['token.testing', 'credential.delete', 'credential.delete_refused',
+    assert.deepEqual(actions.slice(0, 10), ['token.testing_revoke', 'token.testing', 'credential.delete', 'credential.delete_refused',
       'credential.discard', 'credential.regenerate', 'credential.reactivate', 'credential.discard', 'credential.create',
       'service.create']);
     await page.screenshot({ path: join(OUTPUT, 'admin-console.png'), fullPage: true });

@@ -23,8 +23,9 @@ use crate::config::{admin_password, credentials_key};
 use crate::context::RequestContext;
 use crate::http::{internal, json, no_content, read_json_body};
 use crate::runtime::random;
+use crate::store::access_tokens::{self, Revocable};
 use crate::store::credentials::{self, CredentialRow, NewCredential, Write};
-use crate::store::{access_tokens, audit, db, services};
+use crate::store::{audit, db, services};
 
 /// How often a change is re-read and retried when concurrent changes keep winning.
 const MAX_ATTEMPTS: usize = 8;
@@ -340,8 +341,9 @@ pub async fn revoke_testing_token(
 ) -> Result<Response, ApiError> {
     let a = admin(req, env, ctx).await?;
     let svc = service(&a.db, ctx, service_id).await?;
+    let token = (svc.id.as_str(), token_id);
     if !authcore::jwt::is_token_id(token_id)
-        || !access_tokens::revoke_testing(&a.db, &ctx.account, &svc.id, token_id, ctx.now).await?
+        || !access_tokens::revoke(&a.db, &ctx.account, token, Revocable::Testing, ctx.now).await?
     {
         return Err(ApiError::NotFound);
     }

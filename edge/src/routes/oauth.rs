@@ -15,7 +15,8 @@ use crate::auth::session::signing_key;
 use crate::context::RequestContext;
 use crate::http::{header, json, read_body, set};
 use crate::runtime::random;
-use crate::store::{access_tokens, db};
+use crate::store::access_tokens::{self, Revocable};
+use crate::store::db;
 
 /// `POST /oauth/token` with `grant_type=client_credentials`.
 pub async fn token(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
@@ -93,8 +94,8 @@ pub async fn revoke(req: Request, env: &Env, ctx: &RequestContext) -> Result<Res
     let (db, service, token) = token_operation_of_client(req, env, ctx).await?;
     match by_access_token(&token, env, &db, ctx).await {
         Ok(claims) if claims.sub == service.service_id => {
-            let service_id = &service.service_id;
-            access_tokens::revoke(&db, &ctx.account, service_id, &claims.jti, ctx.now).await?
+            let token = (service.service_id.as_str(), claims.jti.as_str());
+            access_tokens::revoke(&db, &ctx.account, token, Revocable::Any, ctx.now).await?;
         }
         Ok(_) | Err(ApiError::InvalidToken) => {}
         Err(e) => return Err(e),

@@ -148,19 +148,35 @@ pub async fn live_testing_tokens(
     .await
 }
 
-/// Revokes testing token `jti` of `service_id`; whether a live one was revoked.
-pub async fn revoke_testing(
+/// Which tokens a revocation may end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocable {
+    /// Any of the service's tokens (RFC 7009: a client ends its own token).
+    Any,
+    /// Only a live testing token (the owner's console).
+    Testing,
+}
+
+/// Revokes token `jti` of `service_id`, if `which` allows it: idempotent, a token of another
+/// service is left alone, and this isolate stops believing it at once. Whether a token was
+/// revoked now.
+pub async fn revoke(
     db: &D1Database,
     account: &Account,
-    service_id: &str,
-    jti: &str,
+    (service_id, jti): (&str, &str),
+    which: Revocable,
     now: u64,
 ) -> Result<bool, ApiError> {
+    let only = match which {
+        Revocable::Any => "",
+        Revocable::Testing => "AND testing = 1 AND expires_at > ?4",
+    };
     let revoked = changes(
         db,
-        "UPDATE access_tokens SET revoked_at = ?4
-         WHERE jti = ?1 AND account = ?2 AND service_id = ?3 AND testing = 1
-           AND revoked_at IS NULL AND expires_at > ?4",
+        &format!(
+            "UPDATE access_tokens SET revoked_at = ?4
+             WHERE jti = ?1 AND account = ?2 AND service_id = ?3 AND revoked_at IS NULL {only}"
+        ),
         &[
             jti.into(),
             account.as_str().into(),
@@ -171,31 +187,6 @@ pub async fn revoke_testing(
     .await?;
     forget(account, service_id, jti);
     Ok(revoked > 0)
-}
-
-/// Revokes token `jti` of `service_id` (RFC 7009): idempotent, and a token of another client
-/// is left alone.
-pub async fn revoke(
-    db: &D1Database,
-    account: &Account,
-    service_id: &str,
-    jti: &str,
-    now: u64,
-) -> Result<(), ApiError> {
-    run(
-        db,
-        "UPDATE access_tokens SET revoked_at = ?4
-         WHERE jti = ?1 AND account = ?2 AND service_id = ?3 AND revoked_at IS NULL",
-        &[
-            jti.into(),
-            account.as_str().into(),
-            service_id.into(),
-            seconds(now),
-        ],
-    )
-    .await?;
-    forget(account, service_id, jti);
-    Ok(())
 }
 
 /// The statement that revokes every token minted with credential `credential_id` (its key was

@@ -105,6 +105,7 @@ async function selectService(service) {
   $('#service-id').textContent = service.id;
   document.querySelectorAll('#services button').forEach((b) => b.setAttribute('aria-current', String(b.dataset.serviceId === service.id)));
   await loadCredentials();
+  await loadTestingTokens();
 }
 
 async function loadCredentials() {
@@ -145,6 +146,25 @@ async function loadCredentials() {
     const actionsCell = document.createElement('td');
     actionsCell.append(actions);
     tr.append(cell(KIND[c.kind]), cell(c.id), cell(c.masked), status, cell(when(c.created_at)), actionsCell);
+    return tr;
+  }));
+}
+
+/** The service's live testing tokens, each with a Revoke button (never the token itself). */
+async function loadTestingTokens() {
+  const base = `/apis/admin/services/${state.service.id}/testing-tokens`;
+  const { tokens } = await api('GET', base);
+  $('#no-testing-tokens').hidden = tokens.length > 0;
+  $('#testing-tokens').replaceChildren(...tokens.map((t) => {
+    const tr = document.createElement('tr');
+    tr.dataset.tokenId = t.id;
+    const revoke = button('Revoke', () => run(async () => {
+      if (!(await confirmAction('Revoke this testing token?', 'API tools using it are refused at once.'))) return;
+      await api('DELETE', `${base}/${t.id}`);
+    }), 'danger');
+    const actions = document.createElement('td');
+    actions.append(revoke);
+    tr.append(cell(t.id), cell(t.credential_id), cell(when(t.issued_at)), cell(when(t.expires_at)), actions);
     return tr;
   }));
 }
@@ -213,7 +233,10 @@ async function run(action) {
   }
   try {
     await loadServices();
-    if (state.service) await loadCredentials();
+    if (state.service) {
+      await loadCredentials();
+      await loadTestingTokens();
+    }
     await loadSessions();
     await loadAudit();
   } catch (e) {
