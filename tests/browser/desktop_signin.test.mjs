@@ -77,6 +77,20 @@ for (const platform of ['liveengage', 'genesys']) {
   });
 }
 
+test('a widget frame reloaded after the key left its address resumes the session from its cookies', async () => {
+  const { context, frame } = await openDesktop('liveengage');
+  try {
+    assert.equal(await frame.getAttribute('#deskgate', 'data-state'), 'signed-in');
+    // What a desktop's "refresh widget" does: the frame loads its own (now key-less) address.
+    await frame.evaluate(() => location.reload());
+    await frame.waitForSelector('#deskgate[data-state="signed-in"]', { timeout: 30_000 });
+    assert.equal(await frame.textContent('.agent-name'), 'Ada Lovelace');
+    assert.equal(new URL(frame.url()).searchParams.has('apikey'), false);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a wrong key shows the refusal and sets no cookie', async () => {
   const { context, page, frame } = await openDesktop('liveengage', { apikey: 'wrong-key' });
   try {

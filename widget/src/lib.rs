@@ -62,7 +62,15 @@ async fn sign_in(href: &str) -> Status {
                 view::render(&Status::SigningIn);
                 api::sign_in(&params).await
             }
-            Err(missing) => return Status::Failed(missing.into()),
+            // A frame reloaded after first.js took the key out of its address (a desktop's
+            // "refresh widget") may still hold the session's cookies: resume it rather than
+            // ask for a key that is no longer there.
+            Err(missing) => {
+                return match session::resume().await {
+                    Some(user) => Status::SignedIn(user),
+                    None => Status::Failed(missing.into()),
+                }
+            }
         },
     };
     let proven = match granted {

@@ -80,8 +80,8 @@ pub fn credential() -> Credential {
 /// cookies did not reach the server. Answers the user an authenticated call returned.
 pub async fn establish(grant: SessionGrant, server_now: Option<f64>) -> Result<User, Failure> {
     forget();
-    match api::send(&Call::session(), &Credential::Cookies).await {
-        Ok(reply) => return api::user(&reply),
+    match by_cookies().await {
+        Ok(user) => return Ok(user),
         // Nothing reached the server: the engine dropped the cookies. Anything else (the
         // session refused, the network down) is a failure either way.
         Err(Failure::NotSignedIn) => {}
@@ -102,6 +102,17 @@ pub async fn establish(grant: SessionGrant, server_now: Option<f64>) -> Result<U
     });
     schedule(generation, &grant, server_now);
     Ok(user)
+}
+
+/// The session the browser's cookies still hold, if any (cookie mode only: memory mode's
+/// tokens end with the page).
+pub async fn resume() -> Option<User> {
+    by_cookies().await.ok()
+}
+
+/// Who the cookies alone sign in, by an authenticated call.
+async fn by_cookies() -> Result<User, Failure> {
+    api::user(&api::send(&Call::session(), &Credential::Cookies).await?)
 }
 
 /// Sends a call with the session's credential. In memory mode a `401 invalid_token` may only

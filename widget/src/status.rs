@@ -91,7 +91,7 @@ impl Failure {
                 "This desktop's API key was refused. Ask your administrator to update the widget's key."
             }
             Self::LaunchRefused => {
-                "This launch link was refused: it has expired, was used already, or is not for this account. Reopen deskgate from the desktop."
+                "This launch link was refused (expired, used already, or not for this account). Reopen deskgate from the desktop."
             }
             Self::TooManyAttempts(_) => {
                 "Too many failed sign-ins from this desktop. Wait a few minutes, then reload."
