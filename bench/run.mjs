@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { runWrk } from './support/load.mjs';
 import { median, sizeOf, startupMs, timeToSignedIn } from './support/measure.mjs';
 import { checkScenarios, deskgateFixtures, peerFixtures, peerScenario, referenceFixtures, scenarios } from './support/scenarios.mjs';
-import { OUTPUT, REPO, SECRETS, bundlePeer, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
+import { MIGRATIONS, OUTPUT, REPO, SECRETS, bundlePeer, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -71,7 +71,8 @@ const summary = (results) => ({
 const workers = [
   await startDeskgate('deskgate'),
   await startDeskgate('strict', { vars: STRICT }),
-  await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars: wranglerVars() }),
+  // The reference's database is deskgate's: edge/migrations applied.
+  await startScript('jose', reference, { migrations: MIGRATIONS, vars: wranglerVars() }),
   await startScript(PEER, peerBundle, { kv: ['OAUTH_KV'], flags: ['global_fetch_strictly_public'] }),
   await startScript('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs')),
 ];
