@@ -37,7 +37,9 @@ export function startupMs(name, cwd) {
  * Opens each page `runs` times (after one warm-up) in a fresh browser context (no cookies, no
  * cache) and records navigation start → `#deskgate[data-state=signed-in]`, by a MutationObserver
  * installed before any page script. Pages alternate, so both see the same machine noise.
- * Returns `{ [label]: { times: [ms], transfer: { raw, gzip, files } } }`.
+ * Returns `{ [label]: { times: [ms], transfer: { raw, gzip, files }, api: [path] } }`, `api` being
+ * the API calls the page made before it showed "signed in" (so a caller can check both pages did
+ * the same work).
  */
 export async function timeToSignedIn(worker, pages, runs) {
   const browser = await launch();
@@ -59,7 +61,12 @@ export async function timeToSignedIn(worker, pages, runs) {
         await page.waitForFunction(() => window.__signedInAt !== undefined, null, { timeout: 15_000 })
           .catch(async () => { throw new Error(`${label} never signed in: ${await page.textContent('body')}`); });
         if (i > 0) results[label].times.push(await page.evaluate(() => window.__signedInAt));
-        if (!results[label].transfer) results[label].transfer = await transfer(worker, page);
+        if (!results[label].transfer) {
+          results[label].transfer = await transfer(worker, page);
+          results[label].api = await page.evaluate(() => performance.getEntriesByType('resource')
+            .filter((e) => e.startTime < window.__signedInAt && new URL(e.name).pathname.startsWith('/apis/'))
+            .map((e) => new URL(e.name).pathname));
+        }
         await context.close();
       }
     }
