@@ -16,6 +16,7 @@ import { runWrk } from './support/load.mjs';
 import { median, sizeOf, startupMs, timeToSignedIn } from './support/measure.mjs';
 import { checkScenarios, deskgateFixtures, peerFixtures, peerScenario, referenceFixtures, scenarios } from './support/scenarios.mjs';
 import { MIGRATIONS, OUTPUT, REPO, SECRETS, bundlePeer, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
+import { roundTripColumns, roundTripTable } from './round-trips.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -161,6 +162,10 @@ if (apiCalls('wasm widget') !== apiCalls('plain JS page')) {
   throw new Error(`the pages made different API calls before signed-in: wasm widget [${apiCalls('wasm widget')}], plain JS page [${apiCalls('plain JS page')}]: update bench/plain-widget/`);
 }
 
+// ---- D1 round trips per endpoint (counted, bench/round-trips.mjs) ----
+log('D1 round trips');
+const roundTrips = roundTripTable(await roundTripColumns());
+
 // ---- the table ----
 const f0 = (n) => n.toFixed(0);
 const f1 = (n) => n.toFixed(1);
@@ -214,6 +219,10 @@ lines.push(`| widget time to signed-in, median of ${BROWSER_RUNS} (ms); API call
 if (sizes.worker.gzip > BUDGET.workerGzip) over.push(`worker bundle: ${f1(sizes.worker.gzip / KB)} KB gzip (budget ≤ ${BUDGET.workerGzip / KB} KB)`);
 if (sizes.widget.gzip > BUDGET.widgetGzip) over.push(`widget wasm + JS glue: ${f1(sizes.widget.gzip / KB)} KB gzip (budget ≤ ${BUDGET.widgetGzip / KB} KB)`);
 if (widgetRatio > BUDGET.widgetTime) over.push(`widget time to signed-in: ${f2(widgetRatio)} × the plain-JS page (budget ≤ ${f2(BUDGET.widgetTime)} ×)`);
+lines.push('');
+lines.push('D1 round trips per request (counted; a batch is one round trip; default mode also shows a repeat within REVOCATION_DELAY_SECONDS):');
+lines.push('');
+lines.push(roundTrips);
 lines.push('');
 lines.push(...(over.length ? over.map((o) => `over budget: ${o}`) : ['every budget met']));
 lines.push(`(${f0((Date.now() - started) / 1000)} s)`);
