@@ -232,7 +232,7 @@ lines.push(`(${f0((Date.now() - started) / 1000)} s)`);
 const table = lines.join('\n');
 console.log(table);
 writeFileSync(join(OUTPUT, 'results.md'), `${table}\n`);
-writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify({ load, startup, sizes, widget, over }, null, 2));
+writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify({ load, startup, sizes, widget, roundTrips, over }, null, 2));
 
 /** A folder with a wrangler.toml for a plain JS Worker (`wrangler check startup` wants one). */
 function wranglerProject(name, main) {
