@@ -3,6 +3,7 @@
 // function and writes bench/output/<scenario>.cpuprofile (open it in Chrome DevTools).
 //   node bench/profile.mjs oauth-token [build dir]     (ids: see bench/support/scenarios.mjs;
 //   the build dir, as edge/build.sh --out-dir writes it, defaults to edge/build)
+//   REVOCATION_DELAY_SECONDS=0 node bench/profile.mjs session-jwt-cookie   (strict mode)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -14,7 +15,9 @@ import { freePort } from '../tests/support/env.mjs';
 const id = process.argv[2] ?? 'oauth-token';
 const inspectorPort = await freePort();
 const build = process.argv[3];
-const worker = await startDeskgate('profile', { inspectorPort, ...(build ? { scriptPath: resolve(build, 'worker', 'shim.mjs') } : {}) });
+// The mode: wrangler.toml's vars, or REVOCATION_DELAY_SECONDS from the environment over them.
+const vars = process.env.REVOCATION_DELAY_SECONDS === undefined ? {} : { REVOCATION_DELAY_SECONDS: process.env.REVOCATION_DELAY_SECONDS };
+const worker = await startDeskgate('profile', { inspectorPort, vars, ...(build ? { scriptPath: resolve(build, 'worker', 'shim.mjs') } : {}) });
 try {
   const scenario = scenarios(await deskgateFixtures(worker)).find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);

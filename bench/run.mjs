@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { runWrk } from './support/load.mjs';
 import { median, sizeOf, startupMs, timeToSignedIn } from './support/measure.mjs';
 import { checkScenarios, deskgateFixtures, peerFixtures, peerScenario, referenceFixtures, scenarios } from './support/scenarios.mjs';
-import { OUTPUT, REPO, SECRETS, bundlePeer, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
+import { MIGRATIONS, OUTPUT, REPO, SECRETS, bundlePeer, bundleReference, cpuSeconds, startDeskgate, startScript, wranglerVars } from './support/workers.mjs';
+import { roundTripColumns, roundTripTable } from './round-trips.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -71,7 +72,8 @@ const summary = (results) => ({
 const workers = [
   await startDeskgate('deskgate'),
   await startDeskgate('strict', { vars: STRICT }),
-  await startScript('jose', reference, { schema: join(REPO, 'bench', 'reference', 'schema.sql'), vars: wranglerVars() }),
+  // The reference's database is deskgate's: edge/migrations applied.
+  await startScript('jose', reference, { migrations: MIGRATIONS, vars: wranglerVars() }),
   await startScript(PEER, peerBundle, { kv: ['OAUTH_KV'], flags: ['global_fetch_strictly_public'] }),
   await startScript('hello', join(REPO, 'bench', 'reference', 'hello_worker.mjs')),
 ];
@@ -154,6 +156,15 @@ try {
 } finally {
   await served.dispose();
 }
+// Both pages must do the same work before "signed in": the sign-in, then the call that proves it.
+const apiCalls = (label) => widget[label].api.join(', ');
+if (apiCalls('wasm widget') !== apiCalls('plain JS page')) {
+  throw new Error(`the pages made different API calls before signed-in: wasm widget [${apiCalls('wasm widget')}], plain JS page [${apiCalls('plain JS page')}]: update bench/plain-widget/`);
+}
+
+// ---- D1 round trips per endpoint (counted, bench/round-trips.mjs) ----
+log('D1 round trips');
+const roundTrips = roundTripTable(await roundTripColumns());
 
 // ---- the table ----
 const f0 = (n) => n.toFixed(0);
@@ -204,10 +215,16 @@ lines.push(`| worker bundle (wasm + JS glue) | ${kb(sizes.worker)} | jose bundle
 lines.push(`| — of which wasm | ${kb(sizes.workerWasm)} | | |`);
 lines.push(`| widget wasm + JS glue | ${kb(sizes.widget)} (wasm ${kb(sizes.widgetWasm)}) | | |`);
 lines.push(`| widget page total transfer (${widget['wasm widget'].transfer.files.length} files) | ${kb(widget['wasm widget'].transfer)} | plain page ${kb(widget['plain JS page'].transfer)} | |`);
-lines.push(`| widget time to signed-in, median of ${BROWSER_RUNS} (ms) | ${f1(t['wasm widget'])} | plain JS ${f1(t['plain JS page'])} | ${f2(widgetRatio)} |`);
+lines.push(`| widget time to signed-in, median of ${BROWSER_RUNS} (ms); API calls before it: ${apiCalls('wasm widget')} (both pages) | ${f1(t['wasm widget'])} | plain JS ${f1(t['plain JS page'])} | ${f2(widgetRatio)} |`);
+const firstCall = (label) => median(widget[label].firstCall);
+lines.push(`| — of which before the first API call (page, scripts, wasm), median (ms) | ${f1(firstCall('wasm widget'))} | plain JS ${f1(firstCall('plain JS page'))} | |`);
 if (sizes.worker.gzip > BUDGET.workerGzip) over.push(`worker bundle: ${f1(sizes.worker.gzip / KB)} KB gzip (budget ≤ ${BUDGET.workerGzip / KB} KB)`);
 if (sizes.widget.gzip > BUDGET.widgetGzip) over.push(`widget wasm + JS glue: ${f1(sizes.widget.gzip / KB)} KB gzip (budget ≤ ${BUDGET.widgetGzip / KB} KB)`);
 if (widgetRatio > BUDGET.widgetTime) over.push(`widget time to signed-in: ${f2(widgetRatio)} × the plain-JS page (budget ≤ ${f2(BUDGET.widgetTime)} ×)`);
+lines.push('');
+lines.push('D1 round trips per request (counted; a batch is one round trip; default mode also shows a repeat within REVOCATION_DELAY_SECONDS):');
+lines.push('');
+lines.push(roundTrips);
 lines.push('');
 lines.push(...(over.length ? over.map((o) => `over budget: ${o}`) : ['every budget met']));
 lines.push(`(${f0((Date.now() - started) / 1000)} s)`);
@@ -215,7 +232,7 @@ lines.push(`(${f0((Date.now() - started) / 1000)} s)`);
 const table = lines.join('\n');
 console.log(table);
 writeFileSync(join(OUTPUT, 'results.md'), `${table}\n`);
-writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify({ load, startup, sizes, widget, over }, null, 2));
+writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify({ load, startup, sizes, widget, roundTrips, over }, null, 2));
 
 /** A folder with a wrangler.toml for a plain JS Worker (`wrangler check startup` wants one). */
 function wranglerProject(name, main) {

@@ -1,6 +1,8 @@
 // The benchmark's hand-written JavaScript counterpart of the wasm widget: the sign-in it does,
 // written by hand (read the launch parameters, drop the key from the address bar, POST them,
-// render the result). bench/run.mjs serves it in a copy of www/widget.html whose scripts are
+// prove the session with one authenticated call as the widget does (SPEC 1.8: "signed in" only
+// once an authenticated request has succeeded; the cookies first, the session JWT as a bearer
+// token when the cookies did not reach the server), render the result). bench/run.mjs serves it in a copy of www/widget.html whose scripts are
 // swapped for this one, so both pages have the same markup and stylesheet.
 const card = document.getElementById('deskgate');
 const params = new URLSearchParams(location.search);
@@ -35,8 +37,16 @@ if (!launch.api_key || !launch.agent_id || !launch.agent_name) {
       body: JSON.stringify(launch),
     });
     const body = await res.json();
-    if (res.ok) show('signed-in', 'Signed in', body.user);
-    else show('failed', body.error_description || 'The key was refused.');
+    if (!res.ok) {
+      show('failed', body.error_description || 'The key was refused.');
+    } else {
+      const session = (headers = {}) => fetch('/apis/admin/session/', { credentials: 'same-origin', headers });
+      let proof = await session();
+      if (proof.status === 401) proof = await session({ Authorization: `Bearer ${body.access_token}` });
+      const proven = await proof.json();
+      if (proof.ok) show('signed-in', 'Signed in', proven.user);
+      else show('failed', proven.error_description || 'The session was refused.');
+    }
   } catch {
     show('failed', 'The network is down.');
   }

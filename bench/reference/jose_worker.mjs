@@ -1,10 +1,13 @@
 // The benchmark's reference: deskgate's hot endpoints as a team would write them by hand in plain
 // JavaScript, with `jose` for JWTs and WebCrypto for everything else. It is not deskgate; it
 // mirrors the Rust worker (edge/, authcore/) endpoint by endpoint, with the same checks in the same
-// order, the same answers, and the same D1 statements per request (see README.md), so a benchmark
-// compares runtimes and libraries rather than amounts of work.
+// order, the same answers, and the same D1 statements and round trips per request as deskgate in
+// strict mode (`REVOCATION_DELAY_SECONDS=0`; see README.md), so a benchmark compares runtimes and
+// libraries rather than amounts of work.
 //
-// Nothing is cached across requests (configuration, keys, imported CryptoKeys), as in ours.
+// Like deskgate, it reads its configuration once per isolate and derives what it derives from
+// its secrets (signing keys and their kids, the credentials key) once per isolate, in bounded
+// memory; like deskgate in strict mode, it remembers nothing it read from storage.
 
 import { SignJWT, jwtVerify, decodeProtectedHeader, decodeJwt, errors } from 'jose';
 
@@ -14,9 +17,13 @@ import { SignJWT, jwtVerify, decodeProtectedHeader, decodeJwt, errors } from 'jo
 const SESSION_COOKIE = '__Host-deskgate_session';
 const JWT_COOKIE = '__Host-deskgate_jwt';
 const SESSION_AUDIENCE = 'deskgate';
+const RENEWAL_AUDIENCE = 'deskgate-renewal';
+const RENEWAL_TYP = 'renew+jwt';
 const ACCESS_AUDIENCE = 'deskgate-api';
 const ACCESS_TYP = 'at+jwt';
 const SESSION_MAX_LIFETIME = 3600;
+const DEFAULT_SESSION_TTL = 8 * 3600;
+const MAX_SESSION_TTL = 7 * 24 * 3600;
 const ACCESS_TTL = 3600;
 const TESTING_TTL = 24 * 3600;
 const CALLER_MAX_AGE = 3600;
@@ -28,13 +35,17 @@ const DRAIN_LIMIT = 64 * 1024;
 const MAX_FIELD_BYTES = 256;
 const REFUSED_HEADERS = ['crit', 'jku', 'jwk', 'x5u', 'x5c'];
 const PLATFORMS = { liveengage: 'DESKTOP_ORIGINS_LIVEENGAGE', genesys: 'DESKTOP_ORIGINS_GENESYS' };
+const METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 const SCOPES = ['api.read', 'api.write'];
 const SERVICE_KEY_PREFIX = 'dgsk_';
+const ACCOUNT_BUCKET = '*';
+const DERIVED_CAPACITY = 1024;
 
 const encoder = new TextEncoder();
 
 // ---------------------------------------------------------------------------------------------
-// Errors: one class, rendered in one place, the same codes, statuses and sentences as ours.
+// Errors: one class, rendered in one place, the same codes, statuses, sentences and challenges.
 
 class HttpError extends Error {
   constructor(status, code, description, { challenge, retryAfter } = {}) {
@@ -54,7 +65,8 @@ const fail = {
   invalidRequest: (why) => new HttpError(400, 'invalid_request', why),
   payloadTooLarge: () => new HttpError(413, 'payload_too_large', 'the request body is too large'),
   unsupportedMediaType: () => new HttpError(415, 'unsupported_media_type', 'the request body must be application/json'),
-  invalidApiKey: () => new HttpError(401, 'invalid_api_key', 'the API key was refused'),
+  invalidApiKey: () =>
+    new HttpError(401, 'invalid_api_key', 'the API key was refused', { challenge: 'ApiKey realm="deskgate"' }),
   originNotAllowed: () => new HttpError(403, 'origin_not_allowed', 'requests from this origin are not allowed'),
   tooManyAttempts: (retryAfter) =>
     new HttpError(429, 'too_many_attempts', 'too many failed attempts; try again later', { retryAfter }),
@@ -121,81 +133,115 @@ function secret(env, name) {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function number(env, name, fallback) {
+function number(env, name) {
   const value = typeof env[name] === 'string' ? env[name].trim() : '';
-  return /^\d+$/.test(value) ? Number(value) : fallback;
+  return /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
+const clamp = (n, lo, hi) => Math.min(Math.max(n, lo), hi);
 const isSeconds = (v) => Number.isSafeInteger(v) && v >= 0;
 const isServiceId = (id) => /^svc_[0-9a-f]{16}$/.test(id);
 
 // ---------------------------------------------------------------------------------------------
-// Configuration and the request's account
+// What the isolate reads once: the configuration, and what it derives from its secrets
 
+let configOnce;
+
+/** The deployment's settings, read by the isolate's first request (vars cannot change under a
+ *  running isolate). Without BASE_DOMAIN every request is refused. */
 function config(env) {
-  const baseDomain = secret(env, 'BASE_DOMAIN');
-  if (baseDomain === undefined || baseDomain.trim() === '') {
-    throw fail.misconfigured('BASE_DOMAIN is not set: refusing every request');
-  }
-  const maxFailures = number(env, 'SIGNIN_MAX_FAILURES', 10);
-  return {
-    baseDomain,
-    sessionTtl: number(env, 'SESSION_TTL_SECONDS', 8 * 3600),
-    jwtTtl: Math.min(number(env, 'JWT_TTL_SECONDS', 3600), SESSION_MAX_LIFETIME),
-    maxFailures: maxFailures <= 0xffffffff ? maxFailures : 10,
-    windowSeconds: number(env, 'SIGNIN_FAILURE_WINDOW_SECONDS', 600),
-  };
+  configOnce ??= (() => {
+    const baseDomain = secret(env, 'BASE_DOMAIN');
+    if (baseDomain === undefined || baseDomain.trim() === '') {
+      return { error: fail.misconfigured('BASE_DOMAIN is not set: refusing every request') };
+    }
+    const count = (name, fallback) => {
+      const n = number(env, name);
+      return n !== undefined && n <= 0xffffffff ? n : fallback;
+    };
+    return {
+      value: {
+        baseDomain,
+        sessionTtl: clamp(number(env, 'SESSION_TTL_SECONDS') ?? DEFAULT_SESSION_TTL, 1, MAX_SESSION_TTL),
+        jwtTtl: clamp(number(env, 'JWT_TTL_SECONDS') ?? 3600, 1, SESSION_MAX_LIFETIME),
+        maxFailures: count('SIGNIN_MAX_FAILURES', 10),
+        accountMaxFailures: count('SIGNIN_ACCOUNT_MAX_FAILURES', 100),
+        windowSeconds: number(env, 'SIGNIN_FAILURE_WINDOW_SECONDS') ?? 600,
+        desktops: Object.fromEntries(Object.entries(PLATFORMS).map(([p, name]) => [p, originList(env[name])])),
+      },
+    };
+  })();
+  if (configOnce.error) throw configOnce.error;
+  return configOnce.value;
 }
 
-/** `<account>.<BASE_DOMAIN>[:port]` → the account; anything else is 404 unknown_host. */
-function accountFromHost(host, baseDomain) {
-  const colon = host.lastIndexOf(':');
-  if (colon >= 0 && !host.slice(0, colon).includes(':') && /^\d*$/.test(host.slice(colon + 1))) {
-    host = host.slice(0, colon);
-  }
-  host = host.toLowerCase();
-  const base = baseDomain.replace(/^\.+|\.+$/g, '').toLowerCase();
-  if (base === '' || !host.endsWith(`.${base}`)) throw fail.unknownHost();
-  const name = host.slice(0, -base.length - 1);
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw fail.unknownHost();
-  return name;
+const derived = new Map();
+
+/** `derive()` once per isolate for each name, in bounded memory (an unknown account's host can
+ *  be made up at will). What it returns (a promise, which may reject) is kept as is. */
+function once(name, derive) {
+  if (derived.has(name)) return derived.get(name);
+  if (derived.size >= DERIVED_CAPACITY) derived.clear();
+  const value = derive();
+  derived.set(name, value);
+  return value;
 }
 
-function requestContext(request, url, env) {
-  const cfg = config(env);
-  const account = accountFromHost(url.host, cfg.baseDomain);
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    account,
-    ownOrigin: url.origin,
-    issuer: `https://${account}.${cfg.baseDomain.replace(/^\.+|\.+$/g, '')}`,
-    now,
-    date: new Date(now * 1000),
-    client: request.headers.get('CF-Connecting-IP') ?? 'unknown',
-    config: cfg,
-    db: env.DB,
-  };
-}
-
-/** The account's HS256 key (its own or JWT_SIGNING_KEY), at least 32 bytes, and its kid. */
-async function signingKey(env, ctx) {
-  const raw = secret(env, `${ctx.account}_jwt_signing_key`) ?? secret(env, 'JWT_SIGNING_KEY');
-  if (raw === undefined) throw fail.misconfigured(`account ${ctx.account} has no JWT signing key: refusing to sign`);
+/** An HS256 key (at least 32 bytes) as a WebCrypto key, and its kid. */
+async function hs256Key(raw) {
   const bytes = encoder.encode(raw);
-  if (bytes.length < MIN_KEY_BYTES) {
-    throw fail.misconfigured(`account ${ctx.account}'s JWT signing key is under 32 bytes: refusing to sign`);
-  }
   const digest = await sha256(bytes);
-  return { bytes, kid: `hs256-${hex(digest.subarray(0, 8))}` };
+  const key = await crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return { key, kid: `hs256-${hex(digest.subarray(0, 8))}` };
+}
+
+/** The current and previous signing secrets of the source the account's key comes from. */
+function signingSecrets(env, account) {
+  const own = secret(env, `${account}_jwt_signing_key`);
+  if (own !== undefined) return [own, secret(env, `${account}_jwt_signing_key_previous`)];
+  return [secret(env, 'JWT_SIGNING_KEY'), secret(env, 'JWT_SIGNING_KEY_PREVIOUS')];
+}
+
+/** The account's signing key (its own or JWT_SIGNING_KEY), at least 32 bytes: every token is
+ *  signed with it. */
+function signingKey(env, account) {
+  return once(`signing:${account}`, async () => {
+    const [raw] = signingSecrets(env, account);
+    if (raw === undefined) throw fail.misconfigured(`account ${account} has no JWT signing key: refusing to sign`);
+    if (encoder.encode(raw).length < MIN_KEY_BYTES) {
+      throw fail.misconfigured(`account ${account}'s JWT signing key is under 32 bytes: refusing to sign`);
+    }
+    return hs256Key(raw);
+  });
+}
+
+/** The keys that verify the account's own tokens: the signing key and, during a rotation, the
+ *  previous key of the same source (one under 32 bytes is ignored). Chosen by kid. */
+function verifyingKeys(env, account) {
+  return once(`verifying:${account}`, async () => {
+    const current = await signingKey(env, account);
+    const [, previousRaw] = signingSecrets(env, account);
+    let previous;
+    if (previousRaw !== undefined) {
+      if (encoder.encode(previousRaw).length < MIN_KEY_BYTES) {
+        console.error(`account ${account}'s previous JWT signing key is under 32 bytes: ignored`);
+      } else {
+        previous = await hs256Key(previousRaw);
+      }
+    }
+    return previous === undefined || previous.kid === current.kid ? [current] : [current, previous];
+  });
 }
 
 /** CREDENTIALS_KEY as an HMAC-SHA256 key; without it no service credential is accepted. */
-async function credentialsKey(env) {
-  const raw = secret(env, 'CREDENTIALS_KEY');
-  if (raw === undefined) throw fail.misconfigured('CREDENTIALS_KEY is not set: refusing service credentials');
-  const bytes = encoder.encode(raw);
-  if (bytes.length < 32) throw fail.misconfigured('CREDENTIALS_KEY is under 32 bytes: refusing service credentials');
-  return crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+function credentialsKey(env) {
+  return once('credentials', async () => {
+    const raw = secret(env, 'CREDENTIALS_KEY');
+    if (raw === undefined) throw fail.misconfigured('CREDENTIALS_KEY is not set: refusing service credentials');
+    const bytes = encoder.encode(raw);
+    if (bytes.length < 32) throw fail.misconfigured('CREDENTIALS_KEY is under 32 bytes: refusing service credentials');
+    return crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  });
 }
 
 /** HMAC-SHA256 over length-prefixed parts (8-byte big-endian length, then the bytes). */
@@ -216,16 +262,125 @@ const serviceKeyHash = async (key, account, serviceKey) => hex(await mac(key, ['
 const jwtSecret = (key, account, credentialId, salt) => mac(key, ['jwt_secret', account, credentialId, salt]);
 
 // ---------------------------------------------------------------------------------------------
+// Client addresses
+
+/** An IPv4 address's four octets (no leading zeros), or undefined. */
+function parseIpv4(text) {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+  return parts.map(Number);
+}
+
+/** An IPv6 address's eight 16-bit groups (`::` and a trailing IPv4 part allowed), or undefined. */
+function parseIpv6(text) {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (half, last) => {
+    if (half === '') return [];
+    const out = [];
+    const parts = half.split(':');
+    for (const [i, p] of parts.entries()) {
+      if (last && i === parts.length - 1 && p.includes('.')) {
+        const v4 = parseIpv4(p);
+        if (!v4) return undefined;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
+        out.push(parseInt(p, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  if (halves.length === 1) {
+    const all = groups(halves[0], true);
+    return all?.length === 8 ? all : undefined;
+  }
+  const head = groups(halves[0], false);
+  const tail = groups(halves[1], true);
+  if (!head || !tail || head.length + tail.length > 7) return undefined;
+  return [...head, ...Array(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** RFC 5952 text of eight groups (the longest run of two or more zero groups as `::`). */
+function formatIpv6(g) {
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    return `::ffff:${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+  }
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) { i += 1; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j += 1;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const text = (xs) => xs.map((x) => x.toString(16)).join(':');
+  if (best.len < 2) return text(g);
+  return `${text(g.slice(0, best.at))}::${text(g.slice(best.at + best.len))}`;
+}
+
+/** `CF-Connecting-IP` as the audit log records it, and the throttle's bucket for it (an IPv6
+ *  client's /64; an IPv4-mapped address is its IPv4 address; no address is `unknown`). */
+function clientOf(header) {
+  const text = (header ?? '').trim();
+  const v4 = parseIpv4(text);
+  if (v4) return { ip: v4.join('.'), bucket: v4.join('.') };
+  const v6 = parseIpv6(text);
+  if (!v6) return { ip: 'unknown', bucket: 'unknown' };
+  const ip = formatIpv6(v6);
+  if (v6.slice(0, 5).every((x) => x === 0) && v6[5] === 0xffff) return { ip, bucket: ip.slice('::ffff:'.length) };
+  return { ip, bucket: `${formatIpv6([...v6.slice(0, 4), 0, 0, 0, 0])}/64` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request's account
+
+/** `<account>.<BASE_DOMAIN>[:port]` → the account; anything else is 404 unknown_host. */
+function accountFromHost(host, baseDomain) {
+  const colon = host.lastIndexOf(':');
+  if (colon >= 0 && !host.slice(0, colon).includes(':') && /^\d*$/.test(host.slice(colon + 1))) {
+    host = host.slice(0, colon);
+  }
+  host = host.toLowerCase();
+  const base = baseDomain.replace(/^\.+|\.+$/g, '').toLowerCase();
+  if (base === '' || !host.endsWith(`.${base}`)) throw fail.unknownHost();
+  const name = host.slice(0, -base.length - 1);
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw fail.unknownHost();
+  return name;
+}
+
+function requestContext(request, url, method, env) {
+  const cfg = config(env);
+  const account = accountFromHost(url.host, cfg.baseDomain);
+  const client = clientOf(request.headers.get('CF-Connecting-IP'));
+  return {
+    account,
+    method,
+    ownOrigin: url.origin,
+    origin: request.headers.get('Origin'),
+    secFetchSite: request.headers.get('Sec-Fetch-Site'),
+    issuer: `https://${account}.${cfg.baseDomain.replace(/^\.+|\.+$/g, '')}`,
+    now: Math.floor(Date.now() / 1000),
+    clientIp: client.ip,
+    client: client.bucket,
+    config: cfg,
+    db: env.DB,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Request bodies
 
 /** At most 8 KiB of body (413 beyond, declared or not); at most 64 KiB is ever read. */
 async function readBody(request) {
   const declared = request.headers.get('Content-Length');
   if (declared !== null) {
-    if (!/^\d+$/.test(declared.trim())) throw fail.invalidRequest('the Content-Length header is not a number');
-    if (Number(declared.trim()) > DRAIN_LIMIT) {
+    const n = declared.trim();
+    const tooLarge = /^\d+$/.test(n) && Number(n) > DRAIN_LIMIT;
+    if (tooLarge || !/^\d+$/.test(n)) {
       await request.body?.cancel();
-      throw fail.payloadTooLarge();
+      throw tooLarge ? fail.payloadTooLarge() : fail.invalidRequest('the Content-Length header is not a number');
     }
   }
   if (request.body === null) return new Uint8Array(0);
@@ -342,39 +497,44 @@ function originAllowed(patterns, origin) {
   });
 }
 
-/** A state-changing browser request must come from the account's origin or a desktop's. */
-function checkCsrf(request, env, ctx) {
-  const origin = request.headers.get('Origin');
+/** A state-changing browser request must come from the account's origin, or from one of
+ *  `desktops`, or from no browser context at all. */
+function checkOrigin(ctx, desktops) {
+  const { origin } = ctx;
   if (origin !== null) {
-    const desktops = Object.values(PLATFORMS).flatMap((name) => originList(env[name]));
     if (origin.toLowerCase() === ctx.ownOrigin.toLowerCase() || originAllowed(desktops, origin)) return;
     throw fail.originNotAllowed();
   }
-  const site = request.headers.get('Sec-Fetch-Site');
-  if (site === 'cross-site' || site === 'same-site') throw fail.originNotAllowed();
+  if (ctx.secFetchSite === 'cross-site' || ctx.secFetchSite === 'same-site') throw fail.originNotAllowed();
 }
 
 const setCookie = (name, value, maxAge) =>
   `${name}=${value}; Secure; HttpOnly; Path=/; SameSite=None; Partitioned; Max-Age=${maxAge}`;
 
+/** Cookie `name`'s value: undefined when absent or empty; the same name twice with different
+ *  values is refused (which one the browser meant cannot be known). */
 function readCookie(header, name) {
+  let found;
   for (const pair of (header ?? '').split(';')) {
     const trimmed = pair.trim();
     const eq = trimmed.indexOf('=');
-    if (eq >= 0 && trimmed.slice(0, eq) === name) {
-      const value = trimmed.slice(eq + 1).trim();
-      return value === '' ? undefined : value;
-    }
+    if (eq < 0 || trimmed.slice(0, eq) !== name) continue;
+    const value = trimmed.slice(eq + 1).trim();
+    if (value === '') continue;
+    if (found !== undefined && found !== value) throw fail.invalidToken();
+    found = value;
   }
-  return undefined;
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
 // JWTs
 
-/** The header policy every token passes before its signature is checked. */
-function checkHeader(token, { kid, typ } = {}) {
-  if (token.length > MAX_TOKEN_BYTES || token.split('.').length !== 3) throw fail.invalidToken();
+/** The header policy every token passes before its signature is checked: `alg` exactly HS256,
+ *  none of `crit`, `jku`, `jwk`, `x5u`, `x5c`, and `typ` as expected (a plain JWT may leave it
+ *  out). Returns the header. */
+function checkHeader(token, typ) {
+  if (utf8Length(token) > MAX_TOKEN_BYTES || token.split('.').length !== 3) throw fail.invalidToken();
   let header;
   try {
     header = decodeProtectedHeader(token);
@@ -383,12 +543,13 @@ function checkHeader(token, { kid, typ } = {}) {
   }
   if (header.alg !== 'HS256') throw fail.invalidToken();
   if (REFUSED_HEADERS.some((h) => Object.hasOwn(header, h))) throw fail.invalidToken();
-  if (header.typ !== undefined && typeof header.typ !== 'string') throw fail.invalidToken();
+  if (header.typ !== undefined && header.typ !== null && typeof header.typ !== 'string') throw fail.invalidToken();
+  if (header.kid !== undefined && header.kid !== null && typeof header.kid !== 'string') throw fail.invalidToken();
   if (typ !== undefined) {
-    const ok = header.typ === undefined ? typ === 'JWT' : header.typ.toLowerCase() === typ.toLowerCase();
+    const ok = header.typ == null ? typ === 'JWT' : header.typ.toLowerCase() === typ.toLowerCase();
     if (!ok) throw fail.invalidToken();
   }
-  if (kid !== undefined && header.kid !== kid) throw fail.invalidToken();
+  return header;
 }
 
 /** jose's verification with our time rules; any jose refusal is 401 invalid_token. */
@@ -397,7 +558,7 @@ async function verify(token, key, options, ctx) {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       clockTolerance: LEEWAY,
-      currentDate: ctx.date,
+      currentDate: new Date(ctx.now * 1000),
       ...options,
     });
     return payload;
@@ -413,55 +574,63 @@ function checkLifetime(payload, max) {
   if (!isSeconds(iat) || !isSeconds(exp) || exp <= iat || exp - iat > max) throw fail.invalidToken();
 }
 
-function signSession(claims, key) {
-  return new SignJWT({ name: claims.name, acc: claims.acc, role: claims.role, plat: claims.plat, sid: claims.sid })
-    .setProtectedHeader({ typ: 'JWT', alg: 'HS256', kid: key.kid })
-    .setIssuer(claims.iss)
-    .setAudience(SESSION_AUDIENCE)
-    .setSubject(claims.sub)
-    .setJti(claims.jti)
-    .setIssuedAt(claims.iat)
-    .setExpirationTime(claims.exp)
-    .sign(key.bytes);
-}
-
-async function verifySession(token, key, ctx) {
-  checkHeader(token, { kid: key.kid, typ: 'JWT' });
+/** One of the account's own tokens: the key its kid names in `ring` (exactly, never by trying
+ *  each), then the signature, issuer, audience, account, the kind's claims, and times. */
+async function verifyOwn(token, ring, { typ, audience, maxLifetime, strings }, ctx) {
+  const { kid } = checkHeader(token, typ);
+  const key = ring.find((k) => k.kid === kid);
+  if (key === undefined) throw fail.invalidToken();
   const payload = await verify(
     token,
-    key.bytes,
-    {
-      issuer: ctx.issuer,
-      audience: SESSION_AUDIENCE,
-      maxTokenAge: SESSION_MAX_LIFETIME,
-      requiredClaims: ['sub', 'name', 'acc', 'role', 'plat', 'sid', 'jti', 'exp'],
-    },
+    key.key,
+    { issuer: ctx.issuer, audience, maxTokenAge: maxLifetime(undefined), requiredClaims: [...strings, 'iat', 'exp'] },
     ctx,
   );
-  const strings = ['aud', 'sub', 'name', 'acc', 'role', 'plat', 'sid', 'jti'];
-  if (strings.some((c) => typeof payload[c] !== 'string') || payload.acc !== ctx.account) throw fail.invalidToken();
-  checkLifetime(payload, SESSION_MAX_LIFETIME);
+  if (['aud', ...strings].some((c) => typeof payload[c] !== 'string') || payload.acc !== ctx.account) {
+    throw fail.invalidToken();
+  }
+  checkLifetime(payload, maxLifetime(payload));
   return payload;
 }
 
-/** Claims for a fresh JWT of a session: never outliving it. */
-function sessionClaims(session, ctx, jti) {
-  const ttl = Math.max(Math.min(ctx.config.jwtTtl, Math.max(session.expires_at - ctx.now, 0)), 1);
-  return {
-    iss: ctx.issuer,
-    sub: session.subject,
-    name: session.name,
-    acc: session.account,
-    role: session.role,
-    plat: session.platform,
-    sid: session.id,
-    jti,
-    iat: ctx.now,
-    exp: ctx.now + ttl,
-  };
+function sign(payload, { typ, audience, subject, jti, iat, exp }, signer, ctx) {
+  let jwt = new SignJWT(payload).setProtectedHeader({ typ, alg: 'HS256', kid: signer.kid }).setIssuer(ctx.issuer).setAudience(audience);
+  if (subject !== undefined) jwt = jwt.setSubject(subject);
+  if (jti !== undefined) jwt = jwt.setJti(jti);
+  return jwt.setIssuedAt(iat).setExpirationTime(exp).sign(signer.key);
 }
 
-/** The iss and aud of a token that passes the header policy, before any signature check. */
+const amrOf = (session) => [session.method];
+
+/** Claims for a fresh JWT of a session: never outliving it. */
+function sessionJwt(session, ctx, jti, signer) {
+  const exp = ctx.now + Math.max(Math.min(ctx.config.jwtTtl, Math.max(session.expires_at - ctx.now, 0)), 1);
+  const payload = { name: session.name, acc: session.account, role: session.role, plat: session.platform, sid: session.id, amr: amrOf(session) };
+  return sign(payload, { typ: 'JWT', audience: SESSION_AUDIENCE, subject: session.subject, jti, iat: ctx.now, exp }, signer, ctx)
+    .then((jwt) => ({ jwt, exp }));
+}
+
+/** The renewal token of a session (SPEC 1.8): its own kind, naming the session, ending with it. */
+function renewalToken(session, ctx, signer) {
+  const exp = Math.max(session.expires_at, ctx.now + 1);
+  return sign({ acc: session.account, sid: session.id }, { typ: RENEWAL_TYP, audience: RENEWAL_AUDIENCE, iat: ctx.now, exp }, signer, ctx);
+}
+
+const SESSION_TOKEN = {
+  typ: 'JWT',
+  audience: SESSION_AUDIENCE,
+  maxLifetime: () => SESSION_MAX_LIFETIME,
+  strings: ['sub', 'name', 'acc', 'role', 'plat', 'sid', 'jti'],
+};
+
+async function verifySession(token, env, ctx) {
+  const payload = await verifyOwn(token, await verifyingKeys(env, ctx.account), SESSION_TOKEN, ctx);
+  if (!Array.isArray(payload.amr) || !payload.amr.every((m) => typeof m === 'string')) throw fail.invalidToken();
+  return payload;
+}
+
+/** The iss and aud of a token that passes the header policy, before any signature check (an aud
+ *  that is not one string, an array say, is none: deskgate's own tokens carry one string). */
 function unverifiedRoute(token) {
   checkHeader(token);
   let payload;
@@ -471,24 +640,81 @@ function unverifiedRoute(token) {
     throw fail.invalidToken();
   }
   if (typeof payload.iss !== 'string') throw fail.invalidToken();
-  if (payload.aud != null && typeof payload.aud !== 'string') throw fail.invalidToken();
-  return { iss: payload.iss, aud: payload.aud ?? undefined };
+  const { aud } = payload;
+  if (aud != null && typeof aud !== 'string' && !Array.isArray(aud)) throw fail.invalidToken();
+  return { iss: payload.iss, aud: typeof aud === 'string' ? aud : undefined };
 }
 
 // ---------------------------------------------------------------------------------------------
 // D1 (the same statements as edge/src/store/)
 
-const SESSION_COLUMNS = 'id, account, subject, name, role, platform, created_at, expires_at, revoked_at';
+const SESSION_COLUMNS = 'id, account, subject, name, role, platform, method, ip, created_at, expires_at, revoked_at';
 
 const sessionBy = (db, column, value) =>
   db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${column} = ?1`).bind(value).first();
 
+const METHOD_NAMES = ['api_key', 'launch', 'password'];
+/** A stored session; a method this code did not write is read as the weakest one. */
+const sessionRecord = (row) => row && { ...row, method: METHOD_NAMES.includes(row.method) ? row.method : 'api_key' };
+
 const isLive = (s, ctx) => s !== null && s.revoked_at === null && s.account === ctx.account && ctx.now < s.expires_at;
+
+const UPSERT =
+  'ON CONFLICT (account, client) DO UPDATE SET ' +
+  'failures = CASE WHEN started_at + ?4 <= ?3 THEN 1 ELSE failures + 1 END, ' +
+  'started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END ' +
+  'RETURNING started_at, failures';
+
+/** Counts one attempt for the client, and for the whole account unless the client has already
+ *  used up its limit, in one batch (the second upsert reads what the first wrote); the windows as
+ *  they now are. */
+async function countAttempt(ctx) {
+  const { db, config: cfg } = ctx;
+  const [forClient, forAccount] = await db.batch([
+    db
+      .prepare(`INSERT INTO signin_failures (account, client, started_at, failures) VALUES (?1, ?2, ?3, 1) ${UPSERT}`)
+      .bind(ctx.account, ctx.client, ctx.now, cfg.windowSeconds),
+    db
+      .prepare(
+        'INSERT INTO signin_failures (account, client, started_at, failures) SELECT ?1, ?6, ?3, 1 ' +
+          'WHERE (SELECT failures FROM signin_failures WHERE account = ?1 AND client = ?2) <= ?5 ' +
+          UPSERT,
+      )
+      .bind(ctx.account, ctx.client, ctx.now, cfg.windowSeconds, cfg.maxFailures, ACCOUNT_BUCKET),
+  ]);
+  const client = forClient.results[0];
+  if (client === undefined) {
+    console.error("the throttle's upsert returned no row");
+    throw fail.internal();
+  }
+  return { client, account: forAccount.results[0] };
+}
+
+/** 429 while either window is over its limit, with the seconds until the fuller one closes. */
+function admit(counted, ctx) {
+  const over = (w, max) => {
+    const closesAt = w.started_at + ctx.config.windowSeconds;
+    return w.failures > max && ctx.now < closesAt ? Math.max(closesAt - ctx.now, 1) : undefined;
+  };
+  const waits = [over(counted.client, ctx.config.maxFailures), counted.account && over(counted.account, ctx.config.accountMaxFailures)]
+    .filter((w) => w !== undefined);
+  if (waits.length > 0) throw fail.tooManyAttempts(Math.max(...waits));
+}
+
+/** The statements that give a right attempt's count back, in the windows it was counted in. */
+function giveBack(counted, ctx) {
+  return [[ctx.client, counted.client], [ACCOUNT_BUCKET, counted.account]]
+    .filter(([, window]) => window !== undefined)
+    .map(([bucket, window]) =>
+      ctx.db
+        .prepare('UPDATE signin_failures SET failures = MAX(failures - 1, 0) WHERE account = ?1 AND client = ?2 AND started_at = ?3')
+        .bind(ctx.account, bucket, window.started_at));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Who is calling
 
-function bearerToken(request, url) {
+function bearerToken(request, url, { query }) {
   let fromHeader;
   const authorization = request.headers.get('Authorization');
   if (authorization !== null) {
@@ -499,53 +725,64 @@ function bearerToken(request, url) {
       fromHeader = token;
     }
   }
+  if (!query) return fromHeader;
   let fromQuery;
-  const query = url.searchParams.getAll('access_token');
-  if (query.length === 1 && query[0] !== '') fromQuery = query[0];
-  else if (query.length > 0) throw fail.invalidRequest('the access_token parameter must be sent once, and not empty');
+  const values = url.searchParams.getAll('access_token');
+  if (values.length === 1 && values[0] !== '') fromQuery = values[0];
+  else if (values.length > 0) throw fail.invalidRequest('the access_token parameter must be sent once, and not empty');
   if (fromHeader !== undefined && fromQuery !== undefined) {
     throw fail.invalidRequest('send the access token in the Authorization header or the query, not both');
   }
   return fromHeader ?? fromQuery;
 }
 
-async function sessionByJwt(token, env, ctx) {
-  const claims = await verifySession(token, await signingKey(env, ctx), ctx);
-  const session = await sessionBy(ctx.db, 'id', claims.sid);
+async function liveSession(column, value, ctx) {
+  const session = sessionRecord(await sessionBy(ctx.db, column, value));
   if (!isLive(session, ctx)) throw fail.invalidToken();
-  return { session, needsFreshJwt: false };
+  return session;
 }
 
-/** The session cookie first, else the JWT cookie; null when neither is sent. */
+async function sessionByJwt(token, env, ctx) {
+  const claims = await verifySession(token, env, ctx);
+  return { session: await liveSession('id', claims.sid, ctx), needsFreshJwt: false };
+}
+
+/** The session cookie first, else the JWT cookie; null when neither is sent. A request whose
+ *  method is not safe must come from the account's own origin (CSRF). */
 async function sessionByCookies(request, env, ctx) {
   const cookies = request.headers.get('Cookie');
   const token = readCookie(cookies, SESSION_COOKIE);
+  const jwt = readCookie(cookies, JWT_COOKIE);
+  if (token === undefined && jwt === undefined) return null;
+  if (!SAFE_METHODS.includes(ctx.method)) checkOrigin(ctx, []);
   if (token !== undefined) {
-    const session = await sessionBy(ctx.db, 'token_hash', hex(await sha256(encoder.encode(token))));
-    if (!isLive(session, ctx)) throw fail.invalidToken();
-    const jwt = readCookie(cookies, JWT_COOKIE);
+    const session = await liveSession('token_hash', hex(await sha256(encoder.encode(token))), ctx);
     let jwtOk = false;
     if (jwt !== undefined) {
       try {
-        jwtOk = (await verifySession(jwt, await signingKey(env, ctx), ctx)).sid === session.id;
+        jwtOk = (await verifySession(jwt, env, ctx)).sid === session.id;
       } catch {
         jwtOk = false;
       }
     }
     return { session, needsFreshJwt: !jwtOk };
   }
-  const jwt = readCookie(cookies, JWT_COOKIE);
-  return jwt === undefined ? null : sessionByJwt(jwt, env, ctx);
+  return sessionByJwt(jwt, env, ctx);
 }
 
+/** The service whose active key `serviceKey` is (one read: the key's row names its service and
+ *  the service's scopes). */
 async function byServiceKey(serviceKey, env, ctx) {
   const hash = await serviceKeyHash(await credentialsKey(env), ctx.account, serviceKey);
   const row = await ctx.db
-    .prepare("SELECT service_id, id, status FROM credentials WHERE secret_ref = ?1 AND kind = 'service_key' AND account = ?2")
+    .prepare(
+      'SELECT c.service_id, c.id, c.status, s.scopes FROM credentials c JOIN services s ON s.id = c.service_id ' +
+        "WHERE c.secret_ref = ?1 AND c.kind = 'service_key' AND c.account = ?2",
+    )
     .bind(hash, ctx.account)
     .first();
   if (row === null || row.status !== 'active') throw fail.invalidToken();
-  return { serviceId: row.service_id, credentialId: row.id };
+  return { serviceId: row.service_id, credentialId: row.id, scopes: row.scopes };
 }
 
 /** A JWT the service signed with one of its active JWT secrets (HS256, iss = service id). */
@@ -553,11 +790,14 @@ async function byCallerJwt(token, serviceId, env, ctx) {
   if (!isServiceId(serviceId)) throw fail.invalidToken();
   const key = await credentialsKey(env);
   const { results } = await ctx.db
-    .prepare("SELECT id, secret_ref FROM credentials WHERE account = ?1 AND service_id = ?2 AND kind = 'jwt' AND status = 'active'")
+    .prepare(
+      'SELECT c.id, c.secret_ref, s.scopes FROM credentials c JOIN services s ON s.id = c.service_id ' +
+        "WHERE c.account = ?1 AND c.service_id = ?2 AND c.kind = 'jwt' AND c.status = 'active'",
+    )
     .bind(ctx.account, serviceId)
     .all();
-  checkHeader(token, { typ: 'JWT' });
-  for (const { id, secret_ref: salt } of results) {
+  for (const { id, secret_ref: salt, scopes } of results) {
+    checkHeader(token, 'JWT');
     let payload;
     try {
       payload = await verify(
@@ -571,36 +811,35 @@ async function byCallerJwt(token, serviceId, env, ctx) {
       throw e;
     }
     const { iat, exp } = payload;
-    if (!isSeconds(iat) || (exp !== undefined && (!isSeconds(exp) || exp <= iat))) throw fail.invalidToken();
-    return { serviceId, credentialId: id };
+    if (!(iat >= 0) || (exp !== undefined && (!(exp >= 0) || exp <= iat))) throw fail.invalidToken();
+    return { serviceId, credentialId: id, scopes };
   }
   throw fail.invalidToken();
 }
 
+const ACCESS_TOKEN = {
+  typ: ACCESS_TYP,
+  audience: ACCESS_AUDIENCE,
+  maxLifetime: (payload) => (payload === undefined || payload.testing === true ? TESTING_TTL : ACCESS_TTL),
+  strings: ['sub', 'client_id', 'acc', 'scope', 'jti'],
+};
+
+/** A live access token of this account: signature, times, and its record (not revoked, and
+ *  the key it was bought with still active: one read, the token LEFT JOINed with its key). */
 async function byAccessToken(token, env, ctx) {
-  const key = await signingKey(env, ctx);
-  checkHeader(token, { kid: key.kid, typ: ACCESS_TYP });
-  const payload = await verify(
-    token,
-    key.bytes,
-    {
-      issuer: ctx.issuer,
-      audience: ACCESS_AUDIENCE,
-      typ: ACCESS_TYP,
-      maxTokenAge: TESTING_TTL,
-      requiredClaims: ['sub', 'client_id', 'acc', 'scope', 'jti', 'exp'],
-    },
-    ctx,
-  );
-  const strings = ['aud', 'sub', 'client_id', 'acc', 'scope', 'jti'];
-  if (strings.some((c) => typeof payload[c] !== 'string')) throw fail.invalidToken();
-  if (payload.acc !== ctx.account || payload.client_id !== payload.sub) throw fail.invalidToken();
-  checkLifetime(payload, payload.testing === true ? TESTING_TTL : ACCESS_TTL);
+  const payload = await verifyOwn(token, await verifyingKeys(env, ctx.account), ACCESS_TOKEN, ctx);
+  if (payload.client_id !== payload.sub || (payload.testing !== undefined && typeof payload.testing !== 'boolean')) {
+    throw fail.invalidToken();
+  }
   const row = await ctx.db
-    .prepare('SELECT revoked_at FROM access_tokens WHERE jti = ?1 AND account = ?2 AND service_id = ?3')
+    .prepare(
+      'SELECT t.revoked_at, c.status FROM access_tokens t ' +
+        'LEFT JOIN credentials c ON c.id = t.credential_id AND c.service_id = t.service_id ' +
+        'WHERE t.jti = ?1 AND t.account = ?2 AND t.service_id = ?3',
+    )
     .bind(payload.jti, ctx.account, payload.sub)
     .first();
-  if (row === null || row.revoked_at !== null) throw fail.invalidToken();
+  if (row === null || row.revoked_at !== null || row.status !== 'active') throw fail.invalidToken();
   return payload;
 }
 
@@ -619,39 +858,27 @@ function legacyRedirect(platform, request) {
   });
 }
 
-/** POST /apis/admin/session/api-key/: an agent session. Nothing is written for a refusal but a
- *  wrong key's failure count. */
+/** POST /apis/admin/session/api-key/: an agent session. The throttle counts the attempt first
+ *  (one round trip); a right key then writes the session, its audit entry and the count's give-
+ *  backs in one batch (a second round trip). */
 async function signInWithApiKey(request, env, ctx) {
-  checkCsrf(request, env, ctx);
   const signIn = parseSignIn(await readJsonBody(request));
-  const apiKey = secret(env, `${ctx.account}_integration_api_key`);
-  if (apiKey === undefined) throw fail.invalidApiKey();
+  checkOrigin(ctx, ctx.config.desktops[signIn.platform]);
+  const signer = await signingKey(env, ctx.account);
+  // An account without a key is counted and answered exactly like a wrong key. During a
+  // rotation the previous key still signs in, and the audit entry says so.
+  const current = secret(env, `${ctx.account}_integration_api_key`);
+  const previous = secret(env, `${ctx.account}_integration_api_key_previous`);
 
-  const { db } = ctx;
-  const window = await db
-    .prepare('SELECT started_at, failures FROM signin_failures WHERE account = ?1 AND client = ?2')
-    .bind(ctx.account, ctx.client)
-    .first();
-  if (window !== null) {
-    const closesAt = window.started_at + ctx.config.windowSeconds;
-    if (ctx.now < closesAt && window.failures >= ctx.config.maxFailures) {
-      throw fail.tooManyAttempts(Math.max(closesAt - ctx.now, 1));
-    }
-  }
-  if (!(await secretMatches(apiKey, signIn.api_key))) {
-    await db
-      .prepare(
-        'INSERT INTO signin_failures (account, client, started_at, failures) VALUES (?1, ?2, ?3, 1) ' +
-          'ON CONFLICT (account, client) DO UPDATE SET ' +
-          'failures = CASE WHEN started_at + ?4 <= ?3 THEN 1 ELSE failures + 1 END, ' +
-          'started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END',
-      )
-      .bind(ctx.account, ctx.client, ctx.now, ctx.config.windowSeconds)
-      .run();
-    throw fail.invalidApiKey();
-  }
+  const counted = await countAttempt(ctx);
+  admit(counted, ctx);
+  if (current === undefined) throw fail.invalidApiKey();
+  const [isCurrent, isPrevious] = await Promise.all([
+    secretMatches(current, signIn.api_key),
+    previous === undefined ? false : secretMatches(previous, signIn.api_key),
+  ]);
+  if (!isCurrent && !isPrevious) throw fail.invalidApiKey();
 
-  const key = await signingKey(env, ctx);
   const ids = random(64);
   const token = base64url(ids.subarray(0, 32));
   const session = {
@@ -661,38 +888,52 @@ async function signInWithApiKey(request, env, ctx) {
     name: signIn.agent_name,
     role: 'agent',
     platform: signIn.platform,
+    method: 'api_key',
+    ip: ctx.clientIp,
     created_at: ctx.now,
     expires_at: ctx.now + ctx.config.sessionTtl,
   };
-  const claims = sessionClaims(session, ctx, hex(ids.subarray(48, 64)));
   // Sign before storing: a signing failure leaves nothing behind.
-  const jwt = await signSession(claims, key);
-  await db
-    .prepare(
-      'INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, created_at, expires_at) ' +
-        'VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)',
-    )
-    .bind(
-      session.id,
-      hex(await sha256(encoder.encode(token))),
-      session.account,
-      session.subject,
-      session.name,
-      session.role,
-      session.platform,
-      session.created_at,
-      session.expires_at,
-    )
-    .run();
+  const { jwt, exp } = await sessionJwt(session, ctx, hex(ids.subarray(48, 64)), signer);
+  const renewal = await renewalToken(session, ctx, signer);
+  const detail = `method=${session.method} platform=${session.platform}${isCurrent ? '' : ' key=previous'}`;
+  const { db } = ctx;
+  await db.batch([
+    db
+      .prepare(
+        'INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, method, ip, created_at, expires_at) ' +
+          'VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)',
+      )
+      .bind(
+        session.id,
+        hex(await sha256(encoder.encode(token))),
+        session.account,
+        session.subject,
+        session.name,
+        session.role,
+        session.platform,
+        session.method,
+        session.ip,
+        session.created_at,
+        session.expires_at,
+      ),
+    db
+      .prepare('INSERT INTO audit_log (account, at, actor, action, target, ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)')
+      .bind(ctx.account, ctx.now, session.subject, 'session.create', session.id, ctx.clientIp, detail),
+    ...giveBack(counted, ctx),
+  ]);
 
   const res = json(200, {
     user: userOf(session),
+    amr: amrOf(session),
     expires_at: session.expires_at,
     access_token: jwt,
     token_type: 'Bearer',
+    access_token_expires_at: exp,
+    renewal_token: renewal,
   });
   res.headers.append('Set-Cookie', setCookie(SESSION_COOKIE, token, ctx.config.sessionTtl));
-  res.headers.append('Set-Cookie', setCookie(JWT_COOKIE, jwt, claims.exp - ctx.now));
+  res.headers.append('Set-Cookie', setCookie(JWT_COOKIE, jwt, exp - ctx.now));
   return res;
 }
 
@@ -700,15 +941,14 @@ const userOf = (s) => ({ id: s.subject, name: s.name, role: s.role, account: s.a
 
 /** GET /apis/admin/session/: a bearer session JWT, else the cookies. */
 async function currentSession(request, url, env, ctx) {
-  const token = bearerToken(request, url);
+  const token = bearerToken(request, url, { query: false });
   const auth = token !== undefined ? await sessionByJwt(token, env, ctx) : await sessionByCookies(request, env, ctx);
   if (auth === null) throw fail.unauthenticated();
   const { session } = auth;
-  const res = json(200, { user: userOf(session), expires_at: session.expires_at });
+  const res = json(200, { user: userOf(session), amr: amrOf(session), expires_at: session.expires_at });
   if (auth.needsFreshJwt) {
-    const claims = sessionClaims(session, ctx, hex(random(16)));
-    const jwt = await signSession(claims, await signingKey(env, ctx));
-    res.headers.append('Set-Cookie', setCookie(JWT_COOKIE, jwt, claims.exp - ctx.now));
+    const { jwt, exp } = await sessionJwt(session, ctx, hex(random(16)), await signingKey(env, ctx.account));
+    res.headers.append('Set-Cookie', setCookie(JWT_COOKIE, jwt, exp - ctx.now));
   }
   return res;
 }
@@ -716,8 +956,8 @@ async function currentSession(request, url, env, ctx) {
 /** GET /v1/whoami: a bearer token (caller JWT, access token or session JWT), then
  *  X-Service-Key, then the session cookies; the first present decides alone. */
 async function whoami(request, url, env, ctx) {
-  const service = (kind, s) => ({ kind, id: s.serviceId, account: ctx.account, role: 'service', credential_id: s.credentialId });
-  const token = bearerToken(request, url);
+  const service = (kind, s) => ({ kind, id: s.serviceId, account: ctx.account, role: 'service', credential_id: s.credentialId, scope: s.scopes });
+  const token = bearerToken(request, url, { query: true });
   if (token !== undefined) {
     const { iss, aud } = unverifiedRoute(token);
     if (iss !== ctx.issuer) return json(200, service('caller_jwt', await byCallerJwt(token, iss, env, ctx)));
@@ -743,6 +983,7 @@ const sessionWhoami = ({ session: s }) => ({
   role: s.role,
   name: s.name,
   platform: s.platform,
+  amr: amrOf(s),
 });
 
 /** The client's id and secret: HTTP Basic or the body, never both (RFC 6749 §2.3.1). */
@@ -797,7 +1038,8 @@ function grantScope(requested, allowed) {
   return granted.join(' ');
 }
 
-/** POST /oauth/token, grant_type=client_credentials: a service id and one of its active keys. */
+/** POST /oauth/token, grant_type=client_credentials: a service id and one of its active keys,
+ *  found with one read (the key's row names its service); then the token is recorded. */
 async function oauthToken(request, env, ctx) {
   const form = parseForm(request, await readBody(request));
   const grantType = form('grant_type');
@@ -806,40 +1048,31 @@ async function oauthToken(request, env, ctx) {
   const client = clientCredentials(request.headers.get('Authorization'), form);
 
   if (!isServiceId(client.id)) throw fail.invalidClient();
-  const service = await ctx.db
-    .prepare('SELECT id, name, scopes, version FROM services WHERE account = ?1 AND id = ?2')
-    .bind(ctx.account, client.id)
-    .first();
-  if (service === null) throw fail.invalidClient();
   let caller;
   try {
     caller = await byServiceKey(client.secret, env, ctx);
   } catch (e) {
     throw e.code === 'invalid_token' ? fail.invalidClient() : e;
   }
-  if (caller.serviceId !== service.id) throw fail.invalidClient();
-  const scope = grantScope(form('scope'), service.scopes);
+  if (caller.serviceId !== client.id) throw fail.invalidClient();
+  const scope = grantScope(form('scope'), caller.scopes);
 
   const jti = hex(random(16));
   const iat = ctx.now;
   const exp = iat + ACCESS_TTL;
   // Sign before recording: a signing failure leaves nothing behind.
-  const key = await signingKey(env, ctx);
-  const accessToken = await new SignJWT({ client_id: service.id, acc: ctx.account, scope })
-    .setProtectedHeader({ typ: ACCESS_TYP, alg: 'HS256', kid: key.kid })
-    .setIssuer(ctx.issuer)
-    .setAudience(ACCESS_AUDIENCE)
-    .setSubject(service.id)
-    .setJti(jti)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .sign(key.bytes);
+  const accessToken = await sign(
+    { client_id: caller.serviceId, acc: ctx.account, scope },
+    { typ: ACCESS_TYP, audience: ACCESS_AUDIENCE, subject: caller.serviceId, jti, iat, exp },
+    await signingKey(env, ctx.account),
+    ctx,
+  );
   await ctx.db
     .prepare(
       'INSERT INTO access_tokens (jti, account, service_id, credential_id, scope, testing, issued_at, expires_at) ' +
         'VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)',
     )
-    .bind(jti, ctx.account, service.id, caller.credentialId, scope, 0, iat, exp)
+    .bind(jti, ctx.account, caller.serviceId, caller.credentialId, scope, 0, iat, exp)
     .run();
   return json(200, { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TTL, scope }, { Pragma: 'no-cache' });
 }
@@ -877,10 +1110,12 @@ async function benchSeed(env, ctx) {
 
 async function route(request, env) {
   const url = new URL(request.url);
-  const ctx = requestContext(request, url, env);
+  // A method deskgate does not serve is refused before anything else reads the request.
+  const method = request.method;
+  if (!METHODS.includes(method)) throw fail.methodNotAllowed();
+  const ctx = requestContext(request, url, method, env);
   const segments = url.pathname.replace(/\/+$/, '').split('/').slice(1);
   const path = segments.join('/');
-  const method = request.method;
 
   if (segments.length === 2 && segments[0] === 'widget') {
     if (method === 'GET') return legacyRedirect(segments[1], request);
@@ -898,7 +1133,7 @@ async function route(request, env) {
       throw fail.methodNotAllowed();
     case 'oauth/token':
       if (method === 'POST') return oauthToken(request, env, ctx);
-      throw fail.notFound();
+      throw fail.methodNotAllowed();
     case '__bench/seed':
       if (method === 'POST') return benchSeed(env, ctx);
       throw fail.notFound();

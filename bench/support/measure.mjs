@@ -37,11 +37,13 @@ export function startupMs(name, cwd) {
  * Opens each page `runs` times (after one warm-up) in a fresh browser context (no cookies, no
  * cache) and records navigation start → `#deskgate[data-state=signed-in]`, by a MutationObserver
  * installed before any page script. Pages alternate, so both see the same machine noise.
- * Returns `{ [label]: { times: [ms], transfer: { raw, gzip, files } } }`.
+ * Returns `{ [label]: { times: [ms], firstCall: [ms], transfer: { raw, gzip, files }, api: [path] } }`:
+ * `firstCall` is when the page started its first API call (what its start-up cost), `api` the API
+ * calls it made before it showed "signed in" (so a caller can check both pages did the same work).
  */
 export async function timeToSignedIn(worker, pages, runs) {
   const browser = await launch();
-  const results = Object.fromEntries(pages.map(([label]) => [label, { times: [] }]));
+  const results = Object.fromEntries(pages.map(([label]) => [label, { times: [], firstCall: [] }]));
   try {
     for (let i = 0; i <= runs; i += 1) {
       for (const [label, path] of pages) {
@@ -58,8 +60,17 @@ export async function timeToSignedIn(worker, pages, runs) {
         await page.goto(`http://acme.localhost:${worker.port}${path}`);
         await page.waitForFunction(() => window.__signedInAt !== undefined, null, { timeout: 15_000 })
           .catch(async () => { throw new Error(`${label} never signed in: ${await page.textContent('body')}`); });
-        if (i > 0) results[label].times.push(await page.evaluate(() => window.__signedInAt));
-        if (!results[label].transfer) results[label].transfer = await transfer(worker, page);
+        if (i > 0) {
+          results[label].times.push(await page.evaluate(() => window.__signedInAt));
+          results[label].firstCall.push(await page.evaluate(() => performance.getEntriesByType('resource')
+            .find((e) => new URL(e.name).pathname.startsWith('/apis/'))?.startTime ?? NaN));
+        }
+        if (!results[label].transfer) {
+          results[label].transfer = await transfer(worker, page);
+          results[label].api = await page.evaluate(() => performance.getEntriesByType('resource')
+            .filter((e) => e.startTime < window.__signedInAt && new URL(e.name).pathname.startsWith('/apis/'))
+            .map((e) => new URL(e.name).pathname));
+        }
         await context.close();
       }
     }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { REPO, SECRETS } from '../../tests/support/env.mjs';
+import { applyMigrations } from './d1_recorder.mjs';
 
 export { REPO, SECRETS };
 export const OUTPUT = join(REPO, 'bench', 'output');
@@ -62,17 +63,18 @@ export async function startDeskgate(name, { assetsDirectory, inspectorPort, vars
     ...(inspectorPort ? { inspectorPort } : {}),
   };
   const worker = await start(name, options);
-  const db = await worker.mf.getD1Database('DB');
-  const migrations = join(REPO, 'edge', 'migrations');
-  for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
-    await execSql(db, readFileSync(join(migrations, file), 'utf8'));
-  }
+  await applyMigrations(await worker.mf.getD1Database('DB'), MIGRATIONS);
   return { ...worker, vars };
 }
 
-/** A plain JavaScript Worker (an esbuild bundle) with the same vars, secrets, a D1 database, the
- *  KV namespaces named in `kv` (in memory, like D1) and the given compatibility flags. */
-export async function startScript(name, scriptPath, { schema, vars = {}, kv = [], flags = [] } = {}) {
+/** deskgate's schema: the jose reference is given the same database (`startScript`'s
+ *  `migrations`). */
+export const MIGRATIONS = join(REPO, 'edge', 'migrations');
+
+/** A plain JavaScript Worker (an esbuild bundle) with the same vars, secrets, a D1 database (with
+ *  `migrations` applied, if given), the KV namespaces named in `kv` (in memory, like D1) and the
+ *  given compatibility flags. */
+export async function startScript(name, scriptPath, { migrations, vars = {}, kv = [], flags = [] } = {}) {
   const worker = await start(name, {
     name,
     modules: true,
@@ -84,7 +86,7 @@ export async function startScript(name, scriptPath, { schema, vars = {}, kv = []
     kvNamespaces: kv,
     bindings: { ...vars, ...SECRETS },
   });
-  if (schema) await execSql(await worker.mf.getD1Database('DB'), readFileSync(schema, 'utf8'));
+  if (migrations) await applyMigrations(await worker.mf.getD1Database('DB'), migrations);
   return worker;
 }
 
@@ -96,18 +98,6 @@ async function start(name, options) {
   const url = await mf.ready;
   const pid = workerdPids().find((p) => !before.includes(p));
   return { name, mf, url: url.origin, port: Number(url.port), pid, dispose: () => mf.dispose() };
-}
-
-/** Runs a file of SQL statements one at a time (`--` comments dropped; no `;` or `--` in literals). */
-async function execSql(db, sql) {
-  const statements = sql
-    .split('\n')
-    .map((line) => line.replace(/--.*$/, ''))
-    .join('\n')
-    .split(';')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const statement of statements) await db.prepare(statement).run();
 }
 
 /** workerd processes that are children of this process. */
