@@ -166,7 +166,7 @@ function config(env) {
         jwtTtl: clamp(number(env, 'JWT_TTL_SECONDS') ?? 3600, 1, SESSION_MAX_LIFETIME),
         maxFailures: count('SIGNIN_MAX_FAILURES', 10),
         accountMaxFailures: count('SIGNIN_ACCOUNT_MAX_FAILURES', 100),
-        windowSeconds: number(env, 'SIGNIN_FAILURE_WINDOW_SECONDS') ?? 600,
+        windowSeconds: Math.max(number(env, 'SIGNIN_FAILURE_WINDOW_SECONDS') ?? 600, 1),
         desktops: Object.fromEntries(Object.entries(PLATFORMS).map(([p, name]) => [p, originList(env[name])])),
       },
     };
@@ -665,12 +665,12 @@ const UPSERT =
   'started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END ' +
   'RETURNING started_at, failures';
 
-/** Counts one attempt for the client, and for the whole account unless the client has already
- *  used up its limit, in one batch (the second upsert reads what the first wrote); the windows as
- *  they now are. */
-async function countAttempt(ctx) {
+/** The two upserts that count one attempt, each returning its window: the client's, then the
+ *  account's (unless the client has already used up its limit), which reads what the first
+ *  wrote. They begin a batch. */
+function countStatements(ctx) {
   const { db, config: cfg } = ctx;
-  const [forClient, forAccount] = await db.batch([
+  return [
     db
       .prepare(`INSERT INTO signin_failures (account, client, started_at, failures) VALUES (?1, ?2, ?3, 1) ${UPSERT}`)
       .bind(ctx.account, ctx.client, ctx.now, cfg.windowSeconds),
@@ -681,7 +681,11 @@ async function countAttempt(ctx) {
           UPSERT,
       )
       .bind(ctx.account, ctx.client, ctx.now, cfg.windowSeconds, cfg.maxFailures, ACCOUNT_BUCKET),
-  ]);
+  ];
+}
+
+/** The windows the counting statements at the start of a batch returned. */
+function counted([forClient, forAccount]) {
   const client = forClient.results[0];
   if (client === undefined) {
     console.error("the throttle's upsert returned no row");
@@ -689,6 +693,18 @@ async function countAttempt(ctx) {
   }
   return { client, account: forAccount.results[0] };
 }
+
+/** Counts one attempt (one round trip) and throws 429 while either window is over its limit. */
+async function countAttempt(ctx) {
+  admit(counted(await ctx.db.batch(countStatements(ctx))), ctx);
+}
+
+/** The throttle's verdict in SQL for the writes batched after the counting statements: both
+ *  windows within their limits, binding ?n to ?n+4. */
+const withinLimits = (n) =>
+  `(SELECT failures FROM signin_failures WHERE account = ?${n} AND client = ?${n + 1}) <= ?${n + 2} ` +
+  `AND (SELECT failures FROM signin_failures WHERE account = ?${n} AND client = ?${n + 3}) <= ?${n + 4}`;
+const withinLimitsArgs = (ctx) => [ctx.account, ctx.client, ctx.config.maxFailures, ACCOUNT_BUCKET, ctx.config.accountMaxFailures];
 
 /** 429 while either window is over its limit, with the seconds until the fuller one closes. */
 function admit(counted, ctx) {
@@ -701,15 +717,11 @@ function admit(counted, ctx) {
   if (waits.length > 0) throw fail.tooManyAttempts(Math.max(...waits));
 }
 
-/** The statements that give a right attempt's count back, in the windows it was counted in. */
-function giveBack(counted, ctx) {
-  return [[ctx.client, counted.client], [ACCOUNT_BUCKET, counted.account]]
-    .filter(([, window]) => window !== undefined)
-    .map(([bucket, window]) =>
-      ctx.db
-        .prepare('UPDATE signin_failures SET failures = MAX(failures - 1, 0) WHERE account = ?1 AND client = ?2 AND started_at = ?3')
-        .bind(ctx.account, bucket, window.started_at));
-}
+/** Gives a right attempt's count back in both windows, in the batch that counted it. */
+const giveBack = (ctx) =>
+  ctx.db
+    .prepare(`UPDATE signin_failures SET failures = MAX(failures - 1, 0) WHERE account = ?1 AND client IN (?2, ?3) AND ${withinLimits(4)}`)
+    .bind(ctx.account, ctx.client, ACCOUNT_BUCKET, ...withinLimitsArgs(ctx));
 
 // ---------------------------------------------------------------------------------------------
 // Who is calling
@@ -858,9 +870,10 @@ function legacyRedirect(platform, request) {
   });
 }
 
-/** POST /apis/admin/session/api-key/: an agent session. The throttle counts the attempt first
- *  (one round trip); a right key then writes the session, its audit entry and the count's give-
- *  backs in one batch (a second round trip). */
+/** POST /apis/admin/session/api-key/: an agent session. The key is judged first; a wrong one is
+ *  counted by the throttle (one round trip) and refused. A right one is counted, and its session,
+ *  audit entry and the count's give-back written, in one batch (one round trip), the writes only
+ *  while both windows are within their limits. */
 async function signInWithApiKey(request, env, ctx) {
   const signIn = parseSignIn(await readJsonBody(request));
   checkOrigin(ctx, ctx.config.desktops[signIn.platform]);
@@ -870,14 +883,17 @@ async function signInWithApiKey(request, env, ctx) {
   const current = secret(env, `${ctx.account}_integration_api_key`);
   const previous = secret(env, `${ctx.account}_integration_api_key_previous`);
 
-  const counted = await countAttempt(ctx);
-  admit(counted, ctx);
-  if (current === undefined) throw fail.invalidApiKey();
-  const [isCurrent, isPrevious] = await Promise.all([
-    secretMatches(current, signIn.api_key),
-    previous === undefined ? false : secretMatches(previous, signIn.api_key),
-  ]);
-  if (!isCurrent && !isPrevious) throw fail.invalidApiKey();
+  const [isCurrent, isPrevious] =
+    current === undefined
+      ? [false, false]
+      : await Promise.all([
+          secretMatches(current, signIn.api_key),
+          previous === undefined ? false : secretMatches(previous, signIn.api_key),
+        ]);
+  if (!isCurrent && !isPrevious) {
+    await countAttempt(ctx);
+    throw fail.invalidApiKey();
+  }
 
   const ids = random(64);
   const token = base64url(ids.subarray(0, 32));
@@ -898,11 +914,12 @@ async function signInWithApiKey(request, env, ctx) {
   const renewal = await renewalToken(session, ctx, signer);
   const detail = `method=${session.method} platform=${session.platform}${isCurrent ? '' : ' key=previous'}`;
   const { db } = ctx;
-  await db.batch([
+  const results = await db.batch([
+    ...countStatements(ctx),
     db
       .prepare(
         'INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, method, ip, created_at, expires_at) ' +
-          'VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)',
+          `SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ${withinLimits(12)}`,
       )
       .bind(
         session.id,
@@ -916,12 +933,22 @@ async function signInWithApiKey(request, env, ctx) {
         session.ip,
         session.created_at,
         session.expires_at,
+        ...withinLimitsArgs(ctx),
       ),
     db
-      .prepare('INSERT INTO audit_log (account, at, actor, action, target, ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)')
-      .bind(ctx.account, ctx.now, session.subject, 'session.create', session.id, ctx.clientIp, detail),
-    ...giveBack(counted, ctx),
+      .prepare(
+        'INSERT INTO audit_log (account, at, actor, action, target, ip, detail) ' +
+          `SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${withinLimits(8)}`,
+      )
+      .bind(ctx.account, ctx.now, session.subject, 'session.create', session.id, ctx.clientIp, detail, ...withinLimitsArgs(ctx)),
+    giveBack(ctx),
   ]);
+  admit(counted(results), ctx);
+  // The database judged by the same rule: both writes took effect.
+  if (results[2].meta.changes !== 1 || results[3].meta.changes !== 1) {
+    console.error("the throttle's verdict and the database's disagree");
+    throw fail.internal();
+  }
 
   const res = json(200, {
     user: userOf(session),

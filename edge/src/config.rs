@@ -72,8 +72,10 @@ impl Config {
                 max_failures: count(env, "SIGNIN_MAX_FAILURES").unwrap_or(defaults.max_failures),
                 account_max_failures: count(env, "SIGNIN_ACCOUNT_MAX_FAILURES")
                     .unwrap_or(defaults.account_max_failures),
+                // A window of no seconds would switch the throttle off: it lasts at least one.
                 window_seconds: number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
-                    .unwrap_or(defaults.window_seconds),
+                    .unwrap_or(defaults.window_seconds)
+                    .max(1),
             },
             revocation_delay: number(env, "REVOCATION_DELAY_SECONDS")
                 .unwrap_or(revocation::DEFAULT_DELAY_SECONDS)

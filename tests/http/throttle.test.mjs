@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, hostOf, assertError, freshClient } from '../support/client.mjs';
 import { SECRETS } from '../support/env.mjs';
+import { select } from '../support/storage.mjs';
 import { ownerSession, adminCall, createService } from '../support/admin.mjs';
 
 const LIMIT = 10; // SIGNIN_MAX_FAILURES of the test run (wrangler.toml)
@@ -60,6 +61,32 @@ test('right credentials give their count back: a client that keeps signing in is
   }
   for (let i = 0; i < LIMIT; i++) assertError(await keySignIn(`wrong-${i}`, { account, client }), 401, 'invalid_api_key');
   assertError(await keySignIn(key, { account, client }), 429, 'too_many_attempts');
+});
+
+test('a right key is counted and stored in one transaction: a burst at the limit all signs in, a full window stores nothing', async () => {
+  const client = freshClient();
+  const account = 'initech';
+  const key = SECRETS.initech_integration_api_key;
+  const stored = (agent) => select(
+    `SELECT (SELECT COUNT(*) FROM sessions WHERE account = '${account}' AND subject = '${agent}'),
+            (SELECT COUNT(*) FROM audit_log WHERE account = '${account}' AND actor = '${agent}')`)[0];
+  const burst = (n, agent) => Promise.all(Array.from({ length: n }, () =>
+    request('POST', '/apis/admin/session/api-key/', {
+      host: hostOf(account),
+      headers: { 'CF-Connecting-IP': client },
+      body: { api_key: key, agent_id: agent, agent_name: 'A', platform: 'genesys' },
+    })));
+  for (let i = 0; i < LIMIT - 1; i++) assertError(await keySignIn(`wrong-${i}`, { account, client }), 401, 'invalid_api_key');
+  // One failure left: every right key of a parallel burst is counted and given back in the
+  // same transaction, so none of them ever sees another's count.
+  const edge = await burst(20, 'edge-burst');
+  assert.deepEqual(edge.map((r) => r.status), Array(20).fill(200), statuses(edge));
+  assert.deepEqual(stored('edge-burst'), [20, 20]);
+  assertError(await keySignIn('wrong-last', { account, client }), 401, 'invalid_api_key');
+  // The window is full: right keys are refused, and the database wrote none of their sessions.
+  const full = await burst(10, 'full-window');
+  for (const r of full) assertError(r, 429, 'too_many_attempts');
+  assert.deepEqual(stored('full-window'), [0, 0]);
 });
 
 test('an IPv6 client is throttled by its /64: new interface ids do not buy new guesses', async () => {

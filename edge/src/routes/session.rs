@@ -12,18 +12,19 @@ use authcore::session::{token_hash, NewSessionIds, SessionRecord, SignInMethod, 
 use authcore::signin::{check_api_key, parse_sign_in, API_KEY_ROLE};
 use authcore::ApiError;
 use worker::web_sys::Request;
-use worker::{D1Database, Env, Response};
+use worker::{D1Database, D1PreparedStatement, Env, Response};
 
 use crate::auth::session::{by_renewal_token, signing_key};
-use crate::auth::sign_in::{check_origin, guarded, Attempt};
+use crate::auth::sign_in::{check_origin, guarded, judged};
 use crate::auth::{authenticate_session, bearer_token, QueryToken};
 use crate::config::{admin_password, integration_api_key, integration_api_key_previous, launch};
 use crate::context::RequestContext;
 use crate::http::{append, internal, json, no_content, read_json_body};
-use crate::store::{audit, db, launch_jtis, sessions};
+use crate::store::{audit, db, launch_jtis, sessions, Guard};
 
-/// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first; the only
-/// write before the key is judged is the throttle's count.
+/// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first; the key is
+/// judged in the isolate, then counted by the throttle and, when right, stored as a session in
+/// the same round trip.
 pub async fn sign_in_with_api_key(
     req: Request,
     env: &Env,
@@ -39,25 +40,24 @@ pub async fn sign_in_with_api_key(
     // the previous key still signs in, and says so in the audit log (SPEC §8).
     let key = integration_api_key(env, &ctx.account);
     let previous = integration_api_key_previous(env, &ctx.account);
-    let (attempt, used) = guarded(&db, ctx, async {
-        check_api_key(key.as_ref(), previous.as_ref(), &sign_in.api_key)
+    let verdict = check_api_key(key.as_ref(), previous.as_ref(), &sign_in.api_key);
+    let started = judged(&db, ctx, verdict, |used, within_limits| {
+        let started = StartedSession::new(
+            ctx,
+            &signing_key,
+            NewSession {
+                subject: sign_in.agent_id,
+                name: sign_in.agent_name,
+                role: API_KEY_ROLE,
+                platform: sign_in.platform.as_str(),
+                method: SignInMethod::ApiKey,
+                note: used.audit_note(),
+            },
+        )?;
+        Ok((started.statements(&db, ctx, Some(within_limits))?, started))
     })
     .await?;
-    start_session(
-        &db,
-        ctx,
-        &signing_key,
-        attempt,
-        NewSession {
-            subject: sign_in.agent_id,
-            name: sign_in.agent_name,
-            role: API_KEY_ROLE,
-            platform: sign_in.platform.as_str(),
-            method: SignInMethod::ApiKey,
-            note: used.audit_note(),
-        },
-    )
-    .await
+    started.response(ctx)
 }
 
 /// `POST /apis/admin/session/password/`: the owner's session, for the admin API and console,
@@ -73,22 +73,28 @@ pub async fn sign_in_with_password(
     let db = db(env)?;
     let signing_key = signing_key(env, ctx)?;
     let password = admin_password(env, &ctx.account);
-    let (attempt, ()) = guarded(&db, ctx, async { sign_in.check(password.as_ref()) }).await?;
-    start_session(
+    let started = judged(
         &db,
         ctx,
-        &signing_key,
-        attempt,
-        NewSession {
-            subject: OWNER_USERNAME.to_owned(),
-            name: "Account owner".to_owned(),
-            role: OWNER_ROLE,
-            platform: CONSOLE_PLATFORM,
-            method: SignInMethod::Password,
-            note: None,
+        sign_in.check(password.as_ref()),
+        |(), within_limits| {
+            let started = StartedSession::new(
+                ctx,
+                &signing_key,
+                NewSession {
+                    subject: OWNER_USERNAME.to_owned(),
+                    name: "Account owner".to_owned(),
+                    role: OWNER_ROLE,
+                    platform: CONSOLE_PLATFORM,
+                    method: SignInMethod::Password,
+                    note: None,
+                },
+            )?;
+            Ok((started.statements(&db, ctx, Some(within_limits))?, started))
         },
     )
-    .await
+    .await?;
+    started.response(ctx)
 }
 
 /// `POST /apis/admin/session/launch/` `{"launch","platform"}` (SPEC §6): a session from a
@@ -129,11 +135,9 @@ pub async fn sign_in_with_launch(
         Ok(claims)
     })
     .await?;
-    start_session(
-        &db,
+    let started = StartedSession::new(
         ctx,
         &signing_key,
-        attempt,
         NewSession {
             subject: claims.sub,
             name: claims.name,
@@ -142,8 +146,11 @@ pub async fn sign_in_with_launch(
             method: SignInMethod::Launch,
             note: None,
         },
-    )
-    .await
+    )?;
+    let mut batch = started.statements(&db, ctx, None)?;
+    batch.extend(attempt.give_back(&db, ctx)?);
+    db.batch(batch).await.map_err(internal)?;
+    started.response(ctx)
 }
 
 /// Who a new session signs in.
@@ -157,85 +164,116 @@ struct NewSession {
     note: Option<&'static str>,
 }
 
-/// Stores a new session (and gives the attempt's count back, in the same batch) and answers
-/// with its user, its JWT, its renewal token and both cookies.
-async fn start_session(
-    db: &D1Database,
-    ctx: &RequestContext,
-    signing_key: &SigningKey,
-    attempt: Attempt,
-    new: NewSession,
-) -> Result<Response, ApiError> {
-    let ids = NewSessionIds::from_random(&crate::runtime::random::<RANDOM_BYTES>()?);
-    let session = SessionRecord {
-        id: ids.id,
-        account: ctx.account.to_string(),
-        subject: new.subject,
-        name: new.name,
-        role: new.role.to_owned(),
-        platform: new.platform.to_owned(),
-        method: new.method,
-        ip: ctx.client_ip.clone(),
-        created_at: ctx.now,
-        expires_at: ctx.now + ctx.config.session_ttl,
-        revoked: false,
-    };
-    let claims = session.jwt_claims(&ctx.issuer, ids.jti, ctx.now, ctx.config.jwt_ttl);
-    // Sign before storing: a signing failure must leave nothing behind.
-    let jwt = sign_session(&claims, signing_key)?;
-    let renewal = sign_renewal(
-        &RenewalClaims::new(&session, &ctx.issuer, ctx.now),
-        signing_key,
-    )?;
-    // SPEC §8: every sign-in is on record, so the owner sees who signed in as whom, from where.
-    let mut detail = format!(
-        "method={} platform={}",
-        session.method.as_str(),
-        session.platform
-    );
-    if let Some(note) = new.note {
-        detail.push(' ');
-        detail.push_str(note);
-    }
-    let entry = audit::Entry {
-        account: &ctx.account,
-        actor: &session.subject,
-        action: "session.create",
-        target: &session.id,
-        ip: &ctx.client_ip,
-        detail: &detail,
-        at: ctx.now,
-    };
-    let mut batch = vec![
-        sessions::insert(db, &session, &token_hash(&ids.token))?,
-        audit::insert(db, &entry, None)?,
-    ];
-    batch.extend(attempt.give_back(db, ctx)?);
-    db.batch(batch).await.map_err(internal)?;
+/// A new session, its tokens signed, before it is stored.
+struct StartedSession {
+    session: SessionRecord,
+    /// The session cookie's token; only its hash is stored.
+    token: String,
+    jwt: String,
+    jwt_expires_at: u64,
+    renewal: String,
+    /// The `session.create` audit entry's detail.
+    detail: String,
+}
 
-    let resp = json(
-        200,
-        &wire::SignedIn {
-            user: session.user(),
-            amr: session.method.amr(),
-            expires_at: session.expires_at,
-            access_token: jwt.clone(),
-            token_type: "Bearer".into(),
-            access_token_expires_at: claims.exp,
-            renewal_token: Some(renewal),
-        },
-    )?;
-    append(
-        &resp,
-        "Set-Cookie",
-        &set_cookie(SESSION_COOKIE, &ids.token, ctx.config.session_ttl),
-    )?;
-    append(
-        &resp,
-        "Set-Cookie",
-        &set_cookie(JWT_COOKIE, &jwt, claims.exp - ctx.now),
-    )?;
-    Ok(resp)
+impl StartedSession {
+    /// Signs the new session's tokens before anything is stored: a signing failure must leave
+    /// nothing behind.
+    fn new(
+        ctx: &RequestContext,
+        signing_key: &SigningKey,
+        new: NewSession,
+    ) -> Result<Self, ApiError> {
+        let ids = NewSessionIds::from_random(&crate::runtime::random::<RANDOM_BYTES>()?);
+        let session = SessionRecord {
+            id: ids.id,
+            account: ctx.account.to_string(),
+            subject: new.subject,
+            name: new.name,
+            role: new.role.to_owned(),
+            platform: new.platform.to_owned(),
+            method: new.method,
+            ip: ctx.client_ip.clone(),
+            created_at: ctx.now,
+            expires_at: ctx.now + ctx.config.session_ttl,
+            revoked: false,
+        };
+        let claims = session.jwt_claims(&ctx.issuer, ids.jti, ctx.now, ctx.config.jwt_ttl);
+        let jwt = sign_session(&claims, signing_key)?;
+        let renewal = sign_renewal(
+            &RenewalClaims::new(&session, &ctx.issuer, ctx.now),
+            signing_key,
+        )?;
+        let mut detail = format!(
+            "method={} platform={}",
+            session.method.as_str(),
+            session.platform
+        );
+        if let Some(note) = new.note {
+            detail.push(' ');
+            detail.push_str(note);
+        }
+        Ok(Self {
+            session,
+            token: ids.token,
+            jwt,
+            jwt_expires_at: claims.exp,
+            renewal,
+            detail,
+        })
+    }
+
+    /// The statements that store it and its `session.create` audit entry (SPEC §8: every
+    /// sign-in is on record, so the owner sees who signed in as whom, from where); under
+    /// `guard`, only while it holds.
+    fn statements(
+        &self,
+        db: &D1Database,
+        ctx: &RequestContext,
+        guard: Option<&Guard>,
+    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+        let entry = audit::Entry {
+            account: &ctx.account,
+            actor: &self.session.subject,
+            action: "session.create",
+            target: &self.session.id,
+            ip: &ctx.client_ip,
+            detail: &self.detail,
+            at: ctx.now,
+        };
+        Ok(vec![
+            sessions::insert(db, &self.session, &token_hash(&self.token), guard)?,
+            audit::insert(db, &entry, guard)?,
+        ])
+    }
+
+    /// The answer once it is stored: its user, its JWT, its renewal token and both cookies.
+    fn response(self, ctx: &RequestContext) -> Result<Response, ApiError> {
+        let session = self.session;
+        let resp = json(
+            200,
+            &wire::SignedIn {
+                user: session.user(),
+                amr: session.method.amr(),
+                expires_at: session.expires_at,
+                access_token: self.jwt.clone(),
+                token_type: "Bearer".into(),
+                access_token_expires_at: self.jwt_expires_at,
+                renewal_token: Some(self.renewal),
+            },
+        )?;
+        append(
+            &resp,
+            "Set-Cookie",
+            &set_cookie(SESSION_COOKIE, &self.token, ctx.config.session_ttl),
+        )?;
+        append(
+            &resp,
+            "Set-Cookie",
+            &set_cookie(JWT_COOKIE, &self.jwt, self.jwt_expires_at - ctx.now),
+        )?;
+        Ok(resp)
+    }
 }
 
 /// `GET /apis/admin/session/`: who is signed in; a fresh JWT cookie when the session outlived

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, changes, seconds, statement};
+use super::{all, changes, insert as insert_row, seconds, Guard};
 
 /// One change, before it is written.
 #[derive(Debug, Clone)]
@@ -43,30 +43,13 @@ pub fn values(entry: &Entry<'_>) -> [JsValue; 7] {
     ]
 }
 
-/// The statement that records `entry`, written only while service `guard` is still at
-/// `version` (see [`super::credentials::apply`]); `None` writes it unconditionally.
+/// The statement that records `entry`; under `guard`, only while it holds.
 pub fn insert(
     db: &D1Database,
     entry: &Entry<'_>,
-    guard: Option<(&str, u64)>,
+    guard: Option<&Guard>,
 ) -> Result<D1PreparedStatement, ApiError> {
-    let values = values(entry);
-    match guard {
-        None => statement(
-            db,
-            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-            &values,
-        ),
-        Some((service_id, version)) => statement(
-            db,
-            &format!(
-                "INSERT INTO audit_log ({COLUMNS})
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-                 WHERE (SELECT version FROM services WHERE id = ?8) = ?9"
-            ),
-            &[&values[..], &[service_id.into(), seconds(version)]].concat(),
-        ),
-    }
+    insert_row(db, &format!("audit_log ({COLUMNS})"), &values(entry), guard)
 }
 
 #[derive(Deserialize)]

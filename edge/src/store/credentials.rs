@@ -18,7 +18,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{access_tokens, all, audit, first, seconds, statement};
+use super::{access_tokens, all, audit, changed, first, seconds, statement, Guard};
 use crate::context::Fresh;
 use crate::http::internal;
 
@@ -184,6 +184,19 @@ pub fn insert(
     }
 }
 
+/// While service `service_id` is still at `version`.
+fn at_version(service_id: &str, version: u64) -> Guard {
+    Guard {
+        condition: |n| {
+            format!(
+                "(SELECT version FROM services WHERE id = ?{n}) = ?{}",
+                n + 1
+            )
+        },
+        args: vec![service_id.into(), seconds(version)],
+    }
+}
+
 /// Writes `write` and its audit entry if, and only if, service `service_id` is still at
 /// `version`; bumps the version. Returns whether it was written.
 pub async fn apply(
@@ -240,7 +253,7 @@ pub async fn apply(
     )?;
     let mut batch = vec![
         change,
-        audit::insert(db, entry, Some((service_id, version)))?,
+        audit::insert(db, entry, Some(&at_version(service_id, version)))?,
     ];
     // A key that stops being usable takes the access tokens it bought with it.
     if matches!(
@@ -257,11 +270,7 @@ pub async fn apply(
     }
     batch.push(bump);
     let results = db.batch(batch).await.map_err(internal)?;
-    let bumped = results
-        .last()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
+    let bumped = changed(results.last())?;
     if bumped == 1 {
         forget_service(service_id);
     }

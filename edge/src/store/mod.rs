@@ -35,6 +35,54 @@ fn statement(
     db.prepare(sql).bind(args).map_err(internal)
 }
 
+/// A condition a write takes effect under, checked by the database inside the write's own
+/// statement, so inside its batch's transaction: [`Guard::condition`] makes its SQL binding
+/// `?first`, `?first + 1`, … to `args`.
+pub struct Guard {
+    condition: fn(usize) -> String,
+    args: Vec<JsValue>,
+}
+
+/// `INSERT INTO {into} VALUES (?1, …, ?n)` of `values`; under a guard,
+/// `INSERT INTO {into} SELECT ?1, …, ?n WHERE {guard}`, which inserts nothing unless it holds.
+fn insert(
+    db: &D1Database,
+    into: &str,
+    values: &[JsValue],
+    guard: Option<&Guard>,
+) -> Result<D1PreparedStatement, ApiError> {
+    let placeholders = (1..=values.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match guard {
+        None => statement(
+            db,
+            &format!("INSERT INTO {into} VALUES ({placeholders})"),
+            values,
+        ),
+        Some(guard) => statement(
+            db,
+            &format!(
+                "INSERT INTO {into} SELECT {placeholders} WHERE {}",
+                (guard.condition)(values.len() + 1)
+            ),
+            &[values, &guard.args].concat(),
+        ),
+    }
+}
+
+/// The rows the write of a batch's `result` changed.
+pub(crate) fn changed(result: Option<&worker::D1Result>) -> Result<usize, ApiError> {
+    let result =
+        result.ok_or_else(|| internal("a batch returned fewer results than statements"))?;
+    Ok(result
+        .meta()
+        .map_err(internal)?
+        .and_then(|m| m.changes)
+        .unwrap_or(0))
+}
+
 /// Runs a write.
 async fn run(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<(), ApiError> {
     statement(db, sql, args)?.run().await.map_err(internal)?;
@@ -44,11 +92,7 @@ async fn run(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<(), ApiErro
 /// Runs a write; how many rows it changed.
 async fn changes(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<usize, ApiError> {
     let result = statement(db, sql, args)?.run().await.map_err(internal)?;
-    Ok(result
-        .meta()
-        .map_err(internal)?
-        .and_then(|m| m.changes)
-        .unwrap_or(0))
+    changed(Some(&result))
 }
 
 /// The first row `sql` selects, if any.

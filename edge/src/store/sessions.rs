@@ -13,7 +13,9 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, audit, changes, first, run, seconds, statement};
+use super::{
+    all, audit, changed, changes, first, insert as insert_row, run, seconds, statement, Guard,
+};
 use crate::context::Fresh;
 use crate::http::internal;
 
@@ -54,17 +56,18 @@ impl From<Row> for SessionRecord {
 const COLUMNS: &str =
     "id, account, subject, name, role, platform, method, ip, created_at, expires_at, revoked_at";
 
-/// The statement that stores a new session under the hash of its cookie token.
+/// The statement that stores a new session under the hash of its cookie token; under `guard`,
+/// only while it holds.
 pub fn insert(
     db: &D1Database,
     s: &SessionRecord,
     token_hash: &str,
+    guard: Option<&Guard>,
 ) -> Result<D1PreparedStatement, ApiError> {
-    statement(
+    insert_row(
         db,
-        "INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, method, ip,
-           created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "sessions (id, token_hash, account, subject, name, role, platform, method, ip,
+           created_at, expires_at)",
         &[
             s.id.as_str().into(),
             token_hash.into(),
@@ -78,6 +81,7 @@ pub fn insert(
             seconds(s.created_at),
             seconds(s.expires_at),
         ],
+        guard,
     )
 }
 
@@ -291,15 +295,4 @@ pub async fn delete_ended(db: &D1Database, cutoff: u64, limit: u32) -> Result<us
         &[seconds(cutoff), limit.into()],
     )
     .await
-}
-
-/// The rows a batched write changed.
-fn changed(result: Option<&worker::D1Result>) -> Result<usize, ApiError> {
-    let result =
-        result.ok_or_else(|| internal("a batch returned fewer results than statements"))?;
-    Ok(result
-        .meta()
-        .map_err(internal)?
-        .and_then(|m| m.changes)
-        .unwrap_or(0))
 }

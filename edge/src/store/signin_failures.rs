@@ -4,12 +4,12 @@
 //! upsert each, which returns the new count: the throttle decides on what came back, so
 //! concurrent attempts can never all read the same old count.
 
-use authcore::throttle::{FailureWindow, ACCOUNT_BUCKET};
+use authcore::throttle::{FailureWindow, ThrottlePolicy, ACCOUNT_BUCKET};
 use authcore::{Account, ApiError};
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
-use super::{changes, seconds, statement};
+use super::{changes, seconds, statement, Guard};
 use crate::http::internal;
 
 /// The windows one attempt was counted in.
@@ -31,16 +31,31 @@ struct Row {
 
 /// Counts one attempt for `client`, and for the whole account unless the client has already
 /// used up `client_max`, starting a new window where the old one has closed; returns the
-/// windows as they now are. One round trip: both upserts run in one batch, the second reading
-/// what the first wrote.
+/// windows as they now are. One round trip: the two statements of [`count_statements`].
 pub async fn count_attempt(
     db: &D1Database,
     account: &Account,
     client: &str,
     now: u64,
-    window_seconds: u64,
-    client_max: u32,
+    policy: &ThrottlePolicy,
 ) -> Result<Counted, ApiError> {
+    let results = db
+        .batch(count_statements(db, account, client, now, policy)?.into())
+        .await
+        .map_err(internal)?;
+    counted(&results)
+}
+
+/// The two upserts that count one attempt, each returning its window: the client's, then the
+/// account's, which reads what the first wrote. They begin a batch; [`counted`] reads what they
+/// returned from its results.
+pub fn count_statements(
+    db: &D1Database,
+    account: &Account,
+    client: &str,
+    now: u64,
+    policy: &ThrottlePolicy,
+) -> Result<[D1PreparedStatement; 2], ApiError> {
     const UPSERT: &str = "ON CONFLICT (account, client) DO UPDATE SET
            failures   = CASE WHEN started_at + ?4 <= ?3 THEN 1  ELSE failures + 1 END,
            started_at = CASE WHEN started_at + ?4 <= ?3 THEN ?3 ELSE started_at END
@@ -49,8 +64,8 @@ pub async fn count_attempt(
         account.as_str().into(),
         client.into(),
         seconds(now),
-        seconds(window_seconds),
-        client_max.into(),
+        seconds(policy.window_seconds),
+        policy.max_failures.into(),
         ACCOUNT_BUCKET.into(),
     ];
     let for_client = statement(
@@ -71,11 +86,12 @@ pub async fn count_attempt(
         ),
         &args,
     )?;
-    let results = db
-        .batch(vec![for_client, for_account])
-        .await
-        .map_err(internal)?;
-    let mut windows = results.iter().map(|r| {
+    Ok([for_client, for_account])
+}
+
+/// The windows the [`count_statements`] at the start of a batch returned.
+pub fn counted(results: &[D1Result]) -> Result<Counted, ApiError> {
+    let mut windows = results.iter().take(2).map(|r| {
         r.results::<Row>()
             .ok()
             .and_then(|rows| rows.into_iter().next())
@@ -88,6 +104,62 @@ pub async fn count_attempt(
     let account = windows.next().flatten();
     let client = client.ok_or_else(|| internal("the throttle's upsert returned no row"))?;
     Ok(Counted { client, account })
+}
+
+/// The throttle's verdict in SQL, for writes batched after [`count_statements`]: both windows
+/// within their limits. This is [`ThrottlePolicy::admit`] on windows just counted, which are
+/// open by construction (a closed one restarts at `now`, and a window lasts at least a second):
+/// the client's window within `max_failures`, and then the account's, counted too, within
+/// `account_max_failures`.
+pub fn within_limits(account: &Account, client: &str, policy: &ThrottlePolicy) -> Guard {
+    Guard {
+        condition: |n| {
+            format!(
+                "(SELECT failures FROM signin_failures WHERE account = ?{n} AND client = ?{}) <= ?{}
+                 AND (SELECT failures FROM signin_failures WHERE account = ?{n} AND client = ?{})
+                   <= ?{}",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            )
+        },
+        args: vec![
+            account.as_str().into(),
+            client.into(),
+            policy.max_failures.into(),
+            ACCOUNT_BUCKET.into(),
+            policy.account_max_failures.into(),
+        ],
+    }
+}
+
+/// The statement that gives a right attempt's count back in both its windows, in the batch
+/// that counted it (so in the windows it was counted in), under [`within_limits`]: a refused
+/// attempt keeps its count.
+pub fn give_back_within(
+    db: &D1Database,
+    account: &Account,
+    client: &str,
+    within_limits: &Guard,
+) -> Result<D1PreparedStatement, ApiError> {
+    statement(
+        db,
+        &format!(
+            "UPDATE signin_failures SET failures = MAX(failures - 1, 0)
+             WHERE account = ?1 AND client IN (?2, ?3) AND {}",
+            (within_limits.condition)(4)
+        ),
+        &[
+            &[
+                account.as_str().into(),
+                client.into(),
+                ACCOUNT_BUCKET.into(),
+            ][..],
+            &within_limits.args,
+        ]
+        .concat(),
+    )
 }
 
 /// The statements that give a right attempt's count back, in the windows it was counted in
