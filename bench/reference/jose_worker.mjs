@@ -694,17 +694,12 @@ function counted([forClient, forAccount]) {
   return { client, account: forAccount.results[0] };
 }
 
-/** Counts one attempt (one round trip) and throws 429 while either window is over its limit. */
-async function countAttempt(ctx) {
-  admit(counted(await ctx.db.batch(countStatements(ctx))), ctx);
-}
-
-/** The throttle's verdict in SQL for the writes batched after the counting statements: both
- *  windows within their limits, binding ?n to ?n+4. */
-const withinLimits = (n) =>
+/** Whether a sign-in's writes, batched after the counting statements, may take effect: the
+ *  credential was right, and both windows within their limits; binds ?n to ?n+5. */
+const admitted = (n) =>
   `(SELECT failures FROM signin_failures WHERE account = ?${n} AND client = ?${n + 1}) <= ?${n + 2} ` +
-  `AND (SELECT failures FROM signin_failures WHERE account = ?${n} AND client = ?${n + 3}) <= ?${n + 4}`;
-const withinLimitsArgs = (ctx) => [ctx.account, ctx.client, ctx.config.maxFailures, ACCOUNT_BUCKET, ctx.config.accountMaxFailures];
+  `AND (SELECT failures FROM signin_failures WHERE account = ?${n} AND client = ?${n + 3}) <= ?${n + 4} AND ?${n + 5} = 1`;
+const admittedArgs = (ctx, right) => [ctx.account, ctx.client, ctx.config.maxFailures, ACCOUNT_BUCKET, ctx.config.accountMaxFailures, right ? 1 : 0];
 
 /** 429 while either window is over its limit, with the seconds until the fuller one closes. */
 function admit(counted, ctx) {
@@ -717,11 +712,11 @@ function admit(counted, ctx) {
   if (waits.length > 0) throw fail.tooManyAttempts(Math.max(...waits));
 }
 
-/** Gives a right attempt's count back in both windows, in the batch that counted it. */
-const giveBack = (ctx) =>
+/** Gives an admitted attempt's count back in both windows, in the batch that counted it. */
+const giveBack = (ctx, right) =>
   ctx.db
-    .prepare(`UPDATE signin_failures SET failures = MAX(failures - 1, 0) WHERE account = ?1 AND client IN (?2, ?3) AND ${withinLimits(4)}`)
-    .bind(ctx.account, ctx.client, ACCOUNT_BUCKET, ...withinLimitsArgs(ctx));
+    .prepare(`UPDATE signin_failures SET failures = MAX(failures - 1, 0) WHERE account = ?1 AND client IN (?2, ?3) AND ${admitted(4)}`)
+    .bind(ctx.account, ctx.client, ACCOUNT_BUCKET, ...admittedArgs(ctx, right));
 
 // ---------------------------------------------------------------------------------------------
 // Who is calling
@@ -870,10 +865,10 @@ function legacyRedirect(platform, request) {
   });
 }
 
-/** POST /apis/admin/session/api-key/: an agent session. The key is judged first; a wrong one is
- *  counted by the throttle (one round trip) and refused. A right one is counted, and its session,
- *  audit entry and the count's give-back written, in one batch (one round trip), the writes only
- *  while both windows are within their limits. */
+/** POST /apis/admin/session/api-key/: an agent session. The key is judged first; then one batch
+ *  (one round trip) counts the attempt and writes the session, its audit entry and the count's
+ *  give-back, those only where the key was right and both windows are within their limits. A
+ *  wrong key makes the same statements. */
 async function signInWithApiKey(request, env, ctx) {
   const signIn = parseSignIn(await readJsonBody(request));
   checkOrigin(ctx, ctx.config.desktops[signIn.platform]);
@@ -890,10 +885,7 @@ async function signInWithApiKey(request, env, ctx) {
           secretMatches(current, signIn.api_key),
           previous === undefined ? false : secretMatches(previous, signIn.api_key),
         ]);
-  if (!isCurrent && !isPrevious) {
-    await countAttempt(ctx);
-    throw fail.invalidApiKey();
-  }
+  const right = isCurrent || isPrevious;
 
   const ids = random(64);
   const token = base64url(ids.subarray(0, 32));
@@ -912,14 +904,14 @@ async function signInWithApiKey(request, env, ctx) {
   // Sign before storing: a signing failure leaves nothing behind.
   const { jwt, exp } = await sessionJwt(session, ctx, hex(ids.subarray(48, 64)), signer);
   const renewal = await renewalToken(session, ctx, signer);
-  const detail = `method=${session.method} platform=${session.platform}${isCurrent ? '' : ' key=previous'}`;
+  const detail = `method=${session.method} platform=${session.platform}${isPrevious && !isCurrent ? ' key=previous' : ''}`;
   const { db } = ctx;
   const results = await db.batch([
     ...countStatements(ctx),
     db
       .prepare(
         'INSERT INTO sessions (id, token_hash, account, subject, name, role, platform, method, ip, created_at, expires_at) ' +
-          `SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ${withinLimits(12)}`,
+          `SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ${admitted(12)}`,
       )
       .bind(
         session.id,
@@ -933,22 +925,25 @@ async function signInWithApiKey(request, env, ctx) {
         session.ip,
         session.created_at,
         session.expires_at,
-        ...withinLimitsArgs(ctx),
+        ...admittedArgs(ctx, right),
       ),
     db
       .prepare(
         'INSERT INTO audit_log (account, at, actor, action, target, ip, detail) ' +
-          `SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${withinLimits(8)}`,
+          `SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${admitted(8)}`,
       )
-      .bind(ctx.account, ctx.now, session.subject, 'session.create', session.id, ctx.clientIp, detail, ...withinLimitsArgs(ctx)),
-    giveBack(ctx),
+      .bind(ctx.account, ctx.now, session.subject, 'session.create', session.id, ctx.clientIp, detail, ...admittedArgs(ctx, right)),
+    giveBack(ctx, right),
   ]);
   admit(counted(results), ctx);
-  // The database judged by the same rule: both writes took effect.
-  if (results[2].meta.changes !== 1 || results[3].meta.changes !== 1) {
+  // The database judged by the same rule: both writes took effect where the key was right, and
+  // none where it was not.
+  const expected = right ? 1 : 0;
+  if (results[2].meta.changes !== expected || results[3].meta.changes !== expected) {
     console.error("the throttle's verdict and the database's disagree");
     throw fail.internal();
   }
+  if (!right) throw fail.invalidApiKey();
 
   const res = json(200, {
     user: userOf(session),

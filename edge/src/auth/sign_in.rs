@@ -69,42 +69,38 @@ async fn count(db: &D1Database, ctx: &RequestContext) -> Result<Counted, ApiErro
 }
 
 /// A sign-in whose credential was judged in the isolate (`verdict`), throttled exactly as
-/// [`guarded`] throttles, in one round trip. A refused credential is counted, and answered
-/// `429` while a window is over its limit, else with its refusal. A right one is counted, and
-/// the statements `write` makes for what it found are written, with its count given back, in the
-/// same batch, under [`signin_failures::within_limits`]: the database applies the throttle's rule
-/// to the counts the batch itself just wrote, so a right credential in a full window writes
-/// nothing and is answered `429`, as it would be through [`guarded`].
-pub async fn judged<T, R>(
+/// [`guarded`] throttles, in one round trip whatever the verdict: one batch counts the attempt
+/// and makes the statements of `write` (the session and its audit entry) and the give-back of
+/// the count, those only where the credential was right and both windows, just counted, are
+/// within their limits (`signin_failures::admitted`: the throttle's rule, applied by the
+/// database to the counts the batch itself wrote). Then `429` while a window is over its limit,
+/// else the verdict. A right and a wrong credential make the same statements in the same round
+/// trip, so neither the answer nor the work tells them apart in a full window.
+pub async fn judged(
     db: &D1Database,
     ctx: &RequestContext,
-    verdict: Result<T, ApiError>,
-    write: impl FnOnce(T, &Guard) -> Result<(Vec<D1PreparedStatement>, R), ApiError>,
-) -> Result<R, ApiError> {
-    let found = match verdict {
-        Ok(found) => found,
-        Err(refused) => {
-            count(db, ctx).await?;
-            return Err(refused);
-        }
-    };
+    verdict: Result<(), ApiError>,
+    write: impl FnOnce(&Guard) -> Result<Vec<D1PreparedStatement>, ApiError>,
+) -> Result<(), ApiError> {
     let policy = &ctx.config.throttle;
-    let within_limits = signin_failures::within_limits(&ctx.account, &ctx.client, policy);
-    let (writes, written) = write(found, &within_limits)?;
+    let admitted = signin_failures::admitted(&ctx.account, &ctx.client, policy, verdict.is_ok());
+    let writes = write(&admitted)?;
     let count_statements =
         signin_failures::count_statements(db, &ctx.account, &ctx.client, ctx.now, policy)?;
     let writes_at = count_statements.len()..count_statements.len() + writes.len();
     let mut batch = Vec::from(count_statements);
     batch.extend(writes);
-    batch.push(signin_failures::give_back_within(
+    batch.push(signin_failures::give_back_admitted(
         db,
         &ctx.account,
         &ctx.client,
-        &within_limits,
+        &admitted,
     )?);
     let results = db.batch(batch).await.map_err(internal)?;
     let counted = signin_failures::counted(&results)?;
-    let admitted = policy.admit(counted.client, counted.account, ctx.now);
+    let answer = policy
+        .admit(counted.client, counted.account, ctx.now)
+        .and(verdict);
     // The database judged by the same rule: every write took effect, or (refused) none did.
     // Anything else would answer with a session nobody stored, or store one never handed out.
     let changes = results
@@ -113,11 +109,11 @@ pub async fn judged<T, R>(
         .iter()
         .map(|r| changed(Some(r)))
         .collect::<Result<Vec<_>, _>>()?;
-    let expected = usize::from(admitted.is_ok());
+    let expected = usize::from(answer.is_ok());
     if changes.iter().any(|&c| c != expected) {
         return Err(internal(
             "the throttle's verdict and the database's disagree",
         ));
     }
-    admitted.map(|()| written)
+    answer
 }

@@ -23,8 +23,8 @@ use crate::http::{append, internal, json, no_content, read_json_body};
 use crate::store::{audit, db, launch_jtis, sessions, Guard};
 
 /// `POST /apis/admin/session/api-key/`: an agent session. Checks run cheapest first; the key is
-/// judged in the isolate, then counted by the throttle and, when right, stored as a session in
-/// the same round trip.
+/// judged in the isolate, and the attempt counted by the throttle and, where right and within
+/// the limits, stored as a session, in one round trip.
 pub async fn sign_in_with_api_key(
     req: Request,
     env: &Env,
@@ -41,20 +41,20 @@ pub async fn sign_in_with_api_key(
     let key = integration_api_key(env, &ctx.account);
     let previous = integration_api_key_previous(env, &ctx.account);
     let verdict = check_api_key(key.as_ref(), previous.as_ref(), &sign_in.api_key);
-    let started = judged(&db, ctx, verdict, |used, within_limits| {
-        let started = StartedSession::new(
-            ctx,
-            &signing_key,
-            NewSession {
-                subject: sign_in.agent_id,
-                name: sign_in.agent_name,
-                role: API_KEY_ROLE,
-                platform: sign_in.platform.as_str(),
-                method: SignInMethod::ApiKey,
-                note: used.audit_note(),
-            },
-        )?;
-        Ok((started.statements(&db, ctx, Some(within_limits))?, started))
+    let started = StartedSession::new(
+        ctx,
+        &signing_key,
+        NewSession {
+            subject: sign_in.agent_id,
+            name: sign_in.agent_name,
+            role: API_KEY_ROLE,
+            platform: sign_in.platform.as_str(),
+            method: SignInMethod::ApiKey,
+            note: verdict.as_ref().ok().and_then(|used| used.audit_note()),
+        },
+    )?;
+    judged(&db, ctx, verdict.map(drop), |admitted| {
+        started.statements(&db, ctx, Some(admitted))
     })
     .await?;
     started.response(ctx)
@@ -73,26 +73,21 @@ pub async fn sign_in_with_password(
     let db = db(env)?;
     let signing_key = signing_key(env, ctx)?;
     let password = admin_password(env, &ctx.account);
-    let started = judged(
-        &db,
+    let started = StartedSession::new(
         ctx,
-        sign_in.check(password.as_ref()),
-        |(), within_limits| {
-            let started = StartedSession::new(
-                ctx,
-                &signing_key,
-                NewSession {
-                    subject: OWNER_USERNAME.to_owned(),
-                    name: "Account owner".to_owned(),
-                    role: OWNER_ROLE,
-                    platform: CONSOLE_PLATFORM,
-                    method: SignInMethod::Password,
-                    note: None,
-                },
-            )?;
-            Ok((started.statements(&db, ctx, Some(within_limits))?, started))
+        &signing_key,
+        NewSession {
+            subject: OWNER_USERNAME.to_owned(),
+            name: "Account owner".to_owned(),
+            role: OWNER_ROLE,
+            platform: CONSOLE_PLATFORM,
+            method: SignInMethod::Password,
+            note: None,
         },
-    )
+    )?;
+    judged(&db, ctx, sign_in.check(password.as_ref()), |admitted| {
+        started.statements(&db, ctx, Some(admitted))
+    })
     .await?;
     started.response(ctx)
 }

@@ -106,22 +106,23 @@ pub fn counted(results: &[D1Result]) -> Result<Counted, ApiError> {
     Ok(Counted { client, account })
 }
 
-/// The throttle's verdict in SQL, for writes batched after [`count_statements`]: both windows
-/// within their limits. This is [`ThrottlePolicy::admit`] on windows just counted, which are
-/// open by construction (a closed one restarts at `now`, and a window lasts at least a second):
-/// the client's window within `max_failures`, and then the account's, counted too, within
-/// `account_max_failures`.
-pub fn within_limits(account: &Account, client: &str, policy: &ThrottlePolicy) -> Guard {
+/// Whether a sign-in's writes, batched after [`count_statements`], may take effect: the
+/// credential was `right` and both windows are within their limits. The second half is
+/// [`ThrottlePolicy::admit`] in SQL, on windows just counted, which are open by construction (a
+/// closed one restarts at `now`, and a window lasts at least a second): the client's window
+/// within `max_failures`, and then the account's, counted too, within `account_max_failures`.
+pub fn admitted(account: &Account, client: &str, policy: &ThrottlePolicy, right: bool) -> Guard {
     Guard {
         condition: |n| {
             format!(
                 "(SELECT failures FROM signin_failures WHERE account = ?{n} AND client = ?{}) <= ?{}
                  AND (SELECT failures FROM signin_failures WHERE account = ?{n} AND client = ?{})
-                   <= ?{}",
+                   <= ?{} AND ?{} = 1",
                 n + 1,
                 n + 2,
                 n + 3,
-                n + 4
+                n + 4,
+                n + 5
             )
         },
         args: vec![
@@ -130,25 +131,26 @@ pub fn within_limits(account: &Account, client: &str, policy: &ThrottlePolicy) -
             policy.max_failures.into(),
             ACCOUNT_BUCKET.into(),
             policy.account_max_failures.into(),
+            u32::from(right).into(),
         ],
     }
 }
 
-/// The statement that gives a right attempt's count back in both its windows, in the batch
-/// that counted it (so in the windows it was counted in), under [`within_limits`]: a refused
-/// attempt keeps its count.
-pub fn give_back_within(
+/// The statement that gives an attempt's count back in both its windows, in the batch that
+/// counted it (so in the windows it was counted in), where [`admitted`]: a refused attempt
+/// keeps its count.
+pub fn give_back_admitted(
     db: &D1Database,
     account: &Account,
     client: &str,
-    within_limits: &Guard,
+    admitted: &Guard,
 ) -> Result<D1PreparedStatement, ApiError> {
     statement(
         db,
         &format!(
             "UPDATE signin_failures SET failures = MAX(failures - 1, 0)
              WHERE account = ?1 AND client IN (?2, ?3) AND {}",
-            (within_limits.condition)(4)
+            (admitted.condition)(4)
         ),
         &[
             &[
@@ -156,7 +158,7 @@ pub fn give_back_within(
                 client.into(),
                 ACCOUNT_BUCKET.into(),
             ][..],
-            &within_limits.args,
+            &admitted.args,
         ]
         .concat(),
     )
