@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use authcore::throttle::client_bucket;
 use authcore::url_parts::UrlParts;
-use authcore::{Account, ApiError, Method};
+use authcore::{Account, Method};
 use worker::web_sys::Request;
 
 use crate::config::Config;
@@ -50,18 +50,18 @@ pub struct Fresh {
 }
 
 impl RequestContext {
-    /// Resolves the host to an account; a host outside `BASE_DOMAIN` is `404 unknown_host`.
+    /// The context of a request to `account` (which its host named).
     pub fn new(
         req: &Request,
         url: &UrlParts,
         method: Method,
+        account: Account,
         config: Rc<Config>,
-    ) -> Result<Self, ApiError> {
-        let account = Account::from_host(url.host, &config.base_domain)?;
+    ) -> Self {
         let client_ip = header(req, "CF-Connecting-IP")
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
             .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-        Ok(Self {
+        Self {
             issuer: account.issuer(&config.base_domain),
             own_origin: url.origin.to_owned(),
             origin: header(req, "Origin"),
@@ -73,7 +73,7 @@ impl RequestContext {
             client_ip,
             query: url.query.unwrap_or_default().to_owned(),
             config,
-        })
+        }
     }
 
     /// How fresh what storage said must be for this request.

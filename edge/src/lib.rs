@@ -19,16 +19,29 @@ mod store;
 mod test_panic;
 mod webcrypto;
 
-use worker::web_sys::Request;
-use worker::{event, Context, Env, Response, Result, ScheduleContext, ScheduledEvent};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::web_sys::{self, Request};
+use worker::{event, Env, ScheduleContext, ScheduledEvent};
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+use crate::routes::Answer;
+
+/// The runtime's `fetch` handler (`edge/entry.mjs` hands it over as it is): a `Response` when
+/// the answer needs nothing awaited, else a promise of one. (`#[event(fetch)]` would make every
+/// request a promise polled through the executor, a redirect too.)
+#[wasm_bindgen]
+pub fn fetch(req: Request, env: Env, _ctx: JsValue) -> Result<JsValue, JsValue> {
     #[cfg(feature = "test-panic")]
-    if let Some(answer) = test_panic::on_request(&req).await {
-        return answer;
+    let answer = test_panic::on_request(req, env);
+    #[cfg(not(feature = "test-panic"))]
+    let answer = routes::handle(req, env);
+    match answer {
+        Answer::Now(resp) => Ok(web_sys::Response::from(resp?).into()),
+        Answer::Later(resp) => Ok(worker::wasm_bindgen_futures::future_to_promise(async move {
+            Ok(web_sys::Response::from(resp.await?).into())
+        })
+        .into()),
     }
-    routes::handle(req, &env).await
 }
 
 #[event(scheduled)]

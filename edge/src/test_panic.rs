@@ -6,6 +6,8 @@
 //! updated, a `RefCell` borrowed): with `panic = "abort"` nothing unwinds, so an instance that
 //! carried on after the trap would keep that state. `/__test/instance` reports it.
 //!
+//! - `GET /__test/panic-now`: panics in the runtime's call of `fetch`, before any future exists
+//!   (where the routes that await nothing are answered).
 //! - `GET /__test/panic`: panics in the request's first poll.
 //! - `GET /__test/panic-after-await`: panics after waiting on a JavaScript promise, in a later poll
 //!   (a microtask), where no JavaScript caller is on the stack to catch the trap.
@@ -20,7 +22,9 @@ use worker::js_sys::{global, Promise, Reflect};
 use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::Request;
-use worker::Response;
+use worker::{Env, Response};
+
+use crate::routes::Answer;
 
 thread_local! {
     /// State a request changes; a panic strikes while it is borrowed for the change.
@@ -36,16 +40,33 @@ fn panic_mid_update(message: &str) -> ! {
     })
 }
 
+/// `scheme://host/path?query`: the path is what follows the third slash.
+fn path(url: &str) -> Option<&str> {
+    url.splitn(4, '/')
+        .nth(3)
+        .and_then(|rest| rest.split(['?', '#']).next())
+}
+
+/// The test build's answer: the panic routes and `/__test/instance`, else the worker's own.
+pub fn on_request(req: Request, env: Env) -> Answer {
+    if path(&req.url()) == Some("__test/panic-now") {
+        panic_mid_update("before any future exists");
+    }
+    Answer::Later(Box::pin(async move {
+        if let Some(answer) = test_route(&req).await {
+            return answer;
+        }
+        match crate::routes::handle(req, env) {
+            Answer::Now(answer) => answer,
+            Answer::Later(answer) => answer.await,
+        }
+    }))
+}
+
 /// Panics when the request asks for a panic route, answers `/__test/instance`, and returns `None`
 /// for every other request.
-pub async fn on_request(req: &Request) -> Option<worker::Result<Response>> {
-    let url = req.url();
-    // `scheme://host/path?query`: the path is what follows the third slash.
-    let path = url
-        .splitn(4, '/')
-        .nth(3)
-        .and_then(|rest| rest.split(['?', '#']).next());
-    match path {
+async fn test_route(req: &Request) -> Option<worker::Result<Response>> {
+    match path(&req.url()) {
         Some("__test/panic") => panic_mid_update("in the first poll"),
         Some("__test/panic-after-await") => {
             let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;

@@ -82,7 +82,7 @@ async function assertServes() {
   assert.equal(JSON.parse(signedIn.text).user.name, 'Ada Agent');
 }
 
-for (const [route, when] of [['/__test/panic', "in the request's first poll"], ['/__test/panic-after-await', 'after an await, in a microtask']]) {
+for (const [route, when] of [['/__test/panic-now', "before any future exists (where a redirect is answered)"], ['/__test/panic', "in the request's first poll"], ['/__test/panic-after-await', 'after an await, in a microtask']]) {
   test(`a panic ${when} fails that request, and the next is served by a fresh instance`, async () => {
     await assertServes();
     const { instance: first } = await instance();

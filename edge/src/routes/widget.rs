@@ -4,7 +4,7 @@
 use authcore::{ApiError, Platform};
 use worker::Response;
 
-use crate::context::RequestContext;
+use crate::config::Config;
 use crate::http::{internal, set};
 
 /// The widget page; its script reads the URL and signs in (see `widget/`).
@@ -25,9 +25,9 @@ pub fn legacy_redirect(platform: &str, query: Option<&str>) -> Result<Response, 
 }
 
 /// `GET /v2/widget/<platform>`: the page, framable only by the platform's desktop origins.
-pub fn page(ctx: &RequestContext, platform: &str) -> Result<Response, ApiError> {
+pub fn page(config: &Config, platform: &str) -> Result<Response, ApiError> {
     let platform = Platform::parse(platform)?;
-    let origins = ctx.config.desktop_origins(platform).as_csp_sources();
+    let origins = config.desktop_origins(platform).as_csp_sources();
     let ancestors = if origins.is_empty() {
         "'none'"
     } else {
