@@ -93,25 +93,12 @@ pub fn verify_access(
 mod tests {
     use super::*;
     use crate::jwt::session_token::{sign_session, SessionClaims};
-    use crate::secret::Secret;
+    use crate::jwt::test_fixtures::{expected, key, ISSUER, NOW};
     use crate::Account;
-
-    const NOW: u64 = 1_700_000_000;
-
-    fn key() -> SigningKey {
-        SigningKey::new(Secret::new("an-example-signing-key-of-32-bytes!!")).unwrap()
-    }
-
-    fn expected() -> Expected {
-        Expected {
-            account: Account::parse("acme").unwrap(),
-            issuer: "https://acme.deskgate.example".into(),
-        }
-    }
 
     fn claims() -> AccessClaims {
         AccessClaims {
-            iss: "https://acme.deskgate.example".into(),
+            iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: "svc_1".into(),
             client_id: "svc_1".into(),
@@ -159,7 +146,7 @@ mod tests {
     #[test]
     fn a_session_jwt_is_not_an_access_token_and_the_reverse() {
         let session = SessionClaims {
-            iss: "https://acme.deskgate.example".into(),
+            iss: ISSUER.into(),
             aud: "deskgate".into(),
             sub: "1".into(),
             name: "A".into(),

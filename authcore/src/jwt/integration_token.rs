@@ -130,43 +130,12 @@ pub fn verify_integration(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::test_fixtures::{expected, key, session, ISSUER, NOW};
     use crate::jwt::{sign, TYP_JWT};
-    use crate::secret::Secret;
-    use crate::Account;
-
-    const NOW: u64 = 1_700_000_000;
-
-    fn key() -> SigningKey {
-        SigningKey::new(Secret::new("an-example-signing-key-of-32-bytes!!")).unwrap()
-    }
-
-    fn expected() -> Expected {
-        Expected {
-            account: Account::parse("acme").unwrap(),
-            issuer: "https://acme.x".into(),
-        }
-    }
-
-    fn session() -> SessionRecord {
-        SessionRecord {
-            id: "sid".into(),
-            account: "acme".into(),
-            subject: "7".into(),
-            name: "Ann".into(),
-            role: "agent".into(),
-            platform: "genesys".into(),
-            method: crate::session::SignInMethod::ApiKey,
-            ip: "192.0.2.1".into(),
-            created_at: NOW - 100,
-            expires_at: NOW + 8 * 3600,
-            revoked: false,
-        }
-    }
 
     #[test]
     fn an_integration_token_lives_30_minutes_and_names_agent_app_and_session() {
-        let claims =
-            IntegrationClaims::new(&session(), "https://acme.x", "crm.app", "j".into(), NOW);
+        let claims = IntegrationClaims::new(&session(), ISSUER, "crm.app", "j".into(), NOW);
         assert_eq!(claims.exp - claims.iat, 1800);
         let token = sign_integration(&claims, &key()).unwrap();
         let got = verify_integration(&token, &key(), &expected(), NOW + 1799).unwrap();
@@ -186,7 +155,7 @@ mod tests {
             expires_at: NOW + 60,
             ..session()
         };
-        let claims = IntegrationClaims::new(&short, "https://acme.x", "a", "j".into(), NOW);
+        let claims = IntegrationClaims::new(&short, ISSUER, "a", "j".into(), NOW);
         assert_eq!(claims.exp, NOW + 60);
     }
 
@@ -222,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_session_jwt_is_not_an_integration_token() {
-        let claims = IntegrationClaims::new(&session(), "https://acme.x", "crm", "j".into(), NOW);
+        let claims = IntegrationClaims::new(&session(), ISSUER, "crm", "j".into(), NOW);
         let mut json = serde_json::to_value(&claims).unwrap();
         json["aud"] = "deskgate".into();
         let forged = sign(&json, &key(), TYP_JWT).unwrap();

@@ -64,26 +64,17 @@ impl VerifyingKeys for KeyRing {
 mod tests {
     use super::*;
     use crate::jwt::session_token::{sign_session, verify_session, SessionClaims, AUDIENCE};
-    use crate::jwt::{Expected, TokenError};
+    use crate::jwt::test_fixtures::{expected, ISSUER, NOW};
+    use crate::jwt::TokenError;
     use crate::secret::Secret;
-    use crate::Account;
-
-    const NOW: u64 = 1_700_000_000;
 
     fn key(fill: char) -> SigningKey {
         SigningKey::new(Secret::new(fill.to_string().repeat(32))).unwrap()
     }
 
-    fn expected() -> Expected {
-        Expected {
-            account: Account::parse("acme").unwrap(),
-            issuer: "https://acme.deskgate.example".into(),
-        }
-    }
-
     fn token(with: &SigningKey) -> String {
         let claims = SessionClaims {
-            iss: "https://acme.deskgate.example".into(),
+            iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: "1".into(),
             name: "Ada".into(),

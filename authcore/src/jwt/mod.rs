@@ -15,6 +15,8 @@ pub mod integration_token;
 pub mod key_ring;
 pub mod renewal_token;
 pub mod session_token;
+#[cfg(test)]
+mod test_fixtures;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -91,41 +91,11 @@ pub fn verify_renewal(
 mod tests {
     use super::*;
     use crate::jwt::session_token::verify_session;
-    use crate::secret::Secret;
-    use crate::Account;
-
-    const NOW: u64 = 1_700_000_000;
-
-    fn key() -> SigningKey {
-        SigningKey::new(Secret::new("an-example-signing-key-of-32-bytes!!")).unwrap()
-    }
-
-    fn expected() -> Expected {
-        Expected {
-            account: Account::parse("acme").unwrap(),
-            issuer: "https://acme.x".into(),
-        }
-    }
-
-    fn session() -> SessionRecord {
-        SessionRecord {
-            id: "sid".into(),
-            account: "acme".into(),
-            subject: "7".into(),
-            name: "Ann".into(),
-            role: "agent".into(),
-            platform: "genesys".into(),
-            method: crate::session::SignInMethod::ApiKey,
-            ip: "192.0.2.1".into(),
-            created_at: NOW,
-            expires_at: NOW + 8 * 3600,
-            revoked: false,
-        }
-    }
+    use crate::jwt::test_fixtures::{expected, key, session, ISSUER, NOW};
 
     #[test]
     fn a_renewal_token_names_its_session_and_ends_with_it() {
-        let claims = RenewalClaims::new(&session(), "https://acme.x", NOW);
+        let claims = RenewalClaims::new(&session(), ISSUER, NOW);
         let token = sign_renewal(&claims, &key()).unwrap();
         let got = verify_renewal(&token, &key(), &expected(), NOW + 8 * 3600 - 1).unwrap();
         assert_eq!((got.sid.as_str(), got.exp), ("sid", NOW + 8 * 3600));
@@ -137,17 +107,14 @@ mod tests {
 
     #[test]
     fn a_renewal_token_passes_for_no_session_jwt_and_no_session_jwt_for_it() {
-        let renewal = sign_renewal(
-            &RenewalClaims::new(&session(), "https://acme.x", NOW),
-            &key(),
-        );
+        let renewal = sign_renewal(&RenewalClaims::new(&session(), ISSUER, NOW), &key());
         let renewal = renewal.unwrap();
         assert_eq!(
             verify_session(&renewal, &key(), &expected(), NOW),
             Err(TokenError::WrongType)
         );
         let jwt = crate::jwt::session_token::sign_session(
-            &session().jwt_claims("https://acme.x", "j".into(), NOW, 3600),
+            &session().jwt_claims(ISSUER, "j".into(), NOW, 3600),
             &key(),
         )
         .unwrap();

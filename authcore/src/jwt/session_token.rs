@@ -83,27 +83,12 @@ mod tests {
     use sha2::Sha256;
 
     use super::*;
+    use crate::jwt::test_fixtures::{expected, key, ISSUER, KEY, NOW};
     use crate::jwt::{verify_signature, TYP_JWT};
-    use crate::secret::Secret;
-    use crate::Account;
-
-    const KEY: &str = "an-example-signing-key-of-32-bytes!!";
-    const NOW: u64 = 1_700_000_000;
-
-    fn key() -> SigningKey {
-        SigningKey::new(Secret::new(KEY)).unwrap()
-    }
-
-    fn expected() -> Expected {
-        Expected {
-            account: Account::parse("acme").unwrap(),
-            issuer: "https://acme.deskgate.example".into(),
-        }
-    }
 
     fn claims() -> SessionClaims {
         SessionClaims {
-            iss: "https://acme.deskgate.example".into(),
+            iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: "1".into(),
             name: "Test".into(),
