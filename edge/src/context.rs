@@ -34,6 +34,8 @@ pub struct RequestContext {
     pub client_ip: String,
     /// The throttle's bucket for [`Self::client_ip`] (an IPv6 client's /64).
     pub client: String,
+    /// The path of the request URL, as sent.
+    pub path: String,
     /// The raw query of the request URL (after `?`; empty without one).
     pub query: String,
     /// The deployment's settings.
@@ -71,6 +73,7 @@ impl RequestContext {
             now: crate::runtime::now(),
             client: client_bucket(&client_ip),
             client_ip,
+            path: url.path.to_owned(),
             query: url.query.unwrap_or_default().to_owned(),
             config,
         }

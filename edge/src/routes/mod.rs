@@ -41,7 +41,7 @@ pub fn handle(req: Request, env: Env) -> Answer {
         Err(e) => Answer::Now(refused(&e, &seen)),
         Ok(Read::Answered(resp)) => Answer::Now(Ok(resp)),
         Ok(Read::ToRoute(ctx)) => Answer::Later(Box::pin(async move {
-            match route(req, &raw_url, &env, &ctx).await {
+            match route(req, &env, &ctx).await {
                 Ok(resp) => Ok(resp),
                 Err(e) => refused(&e, &seen),
             }
@@ -75,9 +75,7 @@ fn read(req: &Request, raw_url: &str, env: &Env, seen: &mut Seen) -> Result<Read
     let account = Account::from_host(url.host, &config.base_domain)?;
     seen.account = Some(account.to_string());
     if method == Method::Get {
-        let path = url.path.trim_end_matches('/');
-        let segments: Vec<&str> = path.split('/').skip(1).collect();
-        let answer = match segments.as_slice() {
+        let answer = match segments(url.path).as_slice() {
             ["widget", platform] => Some(widget::legacy_redirect(platform, url.query)?),
             ["v2", "widget", platform] => Some(widget::page(&config, platform)?),
             [".well-known", "jwks.json"] => Some(jwks::published(env)?),
@@ -92,18 +90,16 @@ fn read(req: &Request, raw_url: &str, env: &Env, seen: &mut Seen) -> Result<Read
     )))
 }
 
+/// A path's segments, any trailing slash removed: `/apis/admin/session/` is
+/// `["apis", "admin", "session"]`.
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_end_matches('/').split('/').skip(1).collect()
+}
+
 /// The route table of every route that awaits something.
-async fn route(
-    req: Request,
-    raw_url: &str,
-    env: &Env,
-    ctx: &RequestContext,
-) -> Result<Response, ApiError> {
-    let url = UrlParts::split(raw_url).ok_or(ApiError::UnknownHost)?;
-    let path = url.path.trim_end_matches('/').to_owned();
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
+async fn route(req: Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
     use Method::{Delete, Get, Post};
-    match (ctx.method, segments.as_slice()) {
+    match (ctx.method, segments(&ctx.path).as_slice()) {
         (Post, ["apis", "admin", "session", "api-key"]) => {
             session::sign_in_with_api_key(req, env, ctx).await
         }
@@ -159,8 +155,8 @@ async fn route(
         (Post, ["v2", "authenticate", "login"]) => oauth::login(req, env, ctx).await,
         (_, ["api", rest @ ..]) if !rest.is_empty() => {
             // The path after /api/, as sent (trailing slash included).
-            let tail = url.path.get("/api/".len()..).unwrap_or_default().to_owned();
-            gateway::forward(req, env, ctx, &tail).await
+            let tail = ctx.path.get("/api/".len()..).unwrap_or_default();
+            gateway::forward(req, env, ctx, tail).await
         }
         (
             _,
