@@ -72,10 +72,7 @@ impl Config {
                 max_failures: count(env, "SIGNIN_MAX_FAILURES").unwrap_or(defaults.max_failures),
                 account_max_failures: count(env, "SIGNIN_ACCOUNT_MAX_FAILURES")
                     .unwrap_or(defaults.account_max_failures),
-                // A window of no seconds would switch the throttle off: it lasts at least one.
-                window_seconds: number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
-                    .unwrap_or(defaults.window_seconds)
-                    .max(1),
+                window_seconds: failure_window_seconds(env),
             },
             revocation_delay: number(env, "REVOCATION_DELAY_SECONDS")
                 .unwrap_or(revocation::DEFAULT_DELAY_SECONDS)
@@ -206,10 +203,17 @@ pub fn integration_api_key_previous(env: &Env, account: &Account) -> Option<Secr
 /// It needs no account, so it reads no `BASE_DOMAIN`.
 pub fn retention_policy(env: &Env) -> RetentionPolicy {
     RetentionPolicy::new(
-        number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
-            .unwrap_or(ThrottlePolicy::default().window_seconds),
+        failure_window_seconds(env),
         number(env, "AUDIT_RETENTION_DAYS"),
     )
+}
+
+/// `SIGNIN_FAILURE_WINDOW_SECONDS`, for the throttle and the cleanup alike. A window of no
+/// seconds would switch the throttle off: it lasts at least one.
+fn failure_window_seconds(env: &Env) -> u64 {
+    number(env, "SIGNIN_FAILURE_WINDOW_SECONDS")
+        .unwrap_or(ThrottlePolicy::default().window_seconds)
+        .max(1)
 }
 
 /// The account owner's password (`<account>_admin_password`); `None` means nobody can sign in

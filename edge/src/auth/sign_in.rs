@@ -104,7 +104,7 @@ pub async fn judged(
     // The database judged by the same rule: every write took effect, or (refused) none did.
     // Anything else would answer with a session nobody stored, or store one never handed out.
     let changes = results
-        .get(writes_at.clone())
+        .get(writes_at)
         .ok_or_else(|| internal("a batch returned fewer results than statements"))?
         .iter()
         .map(|r| changed(Some(r)))

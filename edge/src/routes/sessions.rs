@@ -46,7 +46,7 @@ pub async fn revoke_one(
         return Err(ApiError::NotFound);
     }
     let entry = entry(ctx, &owner, "session.revoke", id);
-    if !sessions::revoke_live(&db, &ctx.account, id, &entry, ctx.now).await? {
+    if !sessions::revoke_live(&db, &ctx.account, id, &entry).await? {
         return Err(ApiError::NotFound);
     }
     no_content()
@@ -66,8 +66,7 @@ pub async fn revoke_many(
         RevokeSessions::Subject(s) => ("session.revoke_subject", Some(s.as_str())),
     };
     let entry = entry(ctx, &owner, action, subject.unwrap_or("*"));
-    let revoked =
-        sessions::revoke_all(&db, &ctx.account, subject, &owner.id, &entry, ctx.now).await?;
+    let revoked = sessions::revoke_all(&db, &ctx.account, subject, &owner.id, &entry).await?;
     json(
         200,
         &wire::Revoked {

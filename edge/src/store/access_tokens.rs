@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use authcore::credential::Status;
 use authcore::revocation::LiveCache;
 
-use super::{all, changes, first, run, seconds, statement};
+use super::{all, changes, delete_up_to, first, run, seconds, statement, Guard};
 use crate::context::Fresh;
 
 /// A token about to be handed out.
@@ -190,35 +190,27 @@ pub async fn revoke(
 }
 
 /// The statement that revokes every token minted with credential `credential_id` (its key was
-/// discarded, regenerated or deleted, so what it bought stops working too), written only while
-/// service `service_id` is still at `version` (see `credentials::apply`).
+/// discarded, regenerated or deleted, so what it bought stops working too), under `guard` (the
+/// service's version, see `credentials::apply`).
 pub fn revoke_by_credential(
     db: &D1Database,
     credential_id: &str,
     now: u64,
-    (service_id, version): (&str, u64),
+    guard: &Guard,
 ) -> Result<D1PreparedStatement, ApiError> {
     statement(
         db,
-        "UPDATE access_tokens SET revoked_at = ?2 WHERE credential_id = ?1 AND revoked_at IS NULL
-         AND (SELECT version FROM services WHERE id = ?3) = ?4",
-        &[
-            credential_id.into(),
-            seconds(now),
-            service_id.into(),
-            seconds(version),
-        ],
+        &format!(
+            "UPDATE access_tokens SET revoked_at = ?2 WHERE credential_id = ?1 AND revoked_at IS NULL
+             AND {}",
+            guard.sql(3)
+        ),
+        &[&[credential_id.into(), seconds(now)][..], &guard.args].concat(),
     )
 }
 
 /// Deletes up to `limit` records of tokens that expired at or before `cutoff` (revoked or not):
 /// the scheduled cleanup (SPEC §8). How many went.
 pub async fn delete_expired(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
-    changes(
-        db,
-        "DELETE FROM access_tokens WHERE rowid IN
-           (SELECT rowid FROM access_tokens WHERE expires_at <= ?1 LIMIT ?2)",
-        &[seconds(cutoff), limit.into()],
-    )
-    .await
+    delete_up_to(db, "access_tokens", "expires_at", cutoff, limit).await
 }

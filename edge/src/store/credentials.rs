@@ -16,9 +16,12 @@ use authcore::credential::{Kind, Status};
 use authcore::revocation::LiveCache;
 use authcore::{Account, ApiError};
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{access_tokens, all, audit, changed, first, seconds, statement, Guard};
+use super::{
+    access_tokens, all, audit, changed, first, insert as insert_row, seconds, statement, Guard,
+};
 use crate::context::Fresh;
 use crate::http::internal;
 
@@ -150,38 +153,29 @@ pub async fn list(
     .await
 }
 
-/// The statement inserting `c`, guarded by the service's version when `guard` is given.
+/// The statement inserting `c` (active); under `guard`, only while it holds.
 pub fn insert(
     db: &D1Database,
     account: &Account,
     service_id: &str,
     c: &NewCredential,
-    guard: Option<u64>,
+    guard: Option<&Guard>,
 ) -> Result<D1PreparedStatement, ApiError> {
-    let values = [
-        c.id.as_str().into(),
-        service_id.into(),
-        account.as_str().into(),
-        c.kind.as_str().into(),
-        c.secret_ref.as_str().into(),
-        c.masked.as_str().into(),
-        seconds(c.created_at),
-    ];
-    match guard {
-        None => statement(
-            db,
-            "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
-             VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7)",
-            &values,
-        ),
-        Some(version) => statement(
-            db,
-            "INSERT INTO credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)
-             SELECT ?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7
-             WHERE (SELECT version FROM services WHERE id = ?2) = ?8",
-            &[&values[..], &[seconds(version)]].concat(),
-        ),
-    }
+    insert_row(
+        db,
+        "credentials (id, service_id, account, kind, status, secret_ref, masked, created_at)",
+        &[
+            c.id.as_str().into(),
+            service_id.into(),
+            account.as_str().into(),
+            c.kind.as_str().into(),
+            Status::Active.as_str().into(),
+            c.secret_ref.as_str().into(),
+            c.masked.as_str().into(),
+            seconds(c.created_at),
+        ],
+        guard,
+    )
 }
 
 /// While service `service_id` is still at `version`.
@@ -209,41 +203,40 @@ pub async fn apply(
 ) -> Result<bool, ApiError> {
     // Every statement re-checks the version inside the one transaction, so either all of them
     // see the version read by the caller and take effect, or none does.
-    const GUARD: &str = "(SELECT version FROM services WHERE id = ?2) = ?3";
-    let head = [service_id.into(), service_id.into(), seconds(version)];
-    let change = match write {
-        Write::Insert(c) => insert(db, account, service_id, c, Some(version))?,
-        Write::SetStatus(id, status) => statement(
+    let at_version = at_version(service_id, version);
+    let guarded = |sql: &str, args: &[JsValue]| {
+        statement(
             db,
-            &format!(
-                "UPDATE credentials SET status = ?4 WHERE id = ?5 AND service_id = ?1 AND {GUARD}"
-            ),
-            &[&head[..], &[status.as_str().into(), id.as_str().into()]].concat(),
+            &format!("{sql} AND {}", at_version.sql(args.len() + 1)),
+            &[args, &at_version.args].concat(),
+        )
+    };
+    let change = match write {
+        Write::Insert(c) => insert(db, account, service_id, c, Some(&at_version))?,
+        Write::SetStatus(id, status) => guarded(
+            "UPDATE credentials SET status = ?1 WHERE id = ?2 AND service_id = ?3",
+            &[
+                status.as_str().into(),
+                id.as_str().into(),
+                service_id.into(),
+            ],
         )?,
         Write::SetSecret {
             id,
             secret_ref,
             masked,
-        } => statement(
-            db,
-            &format!(
-                "UPDATE credentials SET secret_ref = ?4, masked = ?5
-                 WHERE id = ?6 AND service_id = ?1 AND {GUARD}"
-            ),
+        } => guarded(
+            "UPDATE credentials SET secret_ref = ?1, masked = ?2 WHERE id = ?3 AND service_id = ?4",
             &[
-                &head[..],
-                &[
-                    secret_ref.as_str().into(),
-                    masked.as_str().into(),
-                    id.as_str().into(),
-                ],
-            ]
-            .concat(),
+                secret_ref.as_str().into(),
+                masked.as_str().into(),
+                id.as_str().into(),
+                service_id.into(),
+            ],
         )?,
-        Write::Delete(id) => statement(
-            db,
-            &format!("DELETE FROM credentials WHERE id = ?4 AND service_id = ?1 AND {GUARD}"),
-            &[&head[..], &[id.as_str().into()]].concat(),
+        Write::Delete(id) => guarded(
+            "DELETE FROM credentials WHERE id = ?1 AND service_id = ?2",
+            &[id.as_str().into(), service_id.into()],
         )?,
     };
     let bump = statement(
@@ -251,21 +244,17 @@ pub async fn apply(
         "UPDATE services SET version = version + 1 WHERE id = ?1 AND version = ?2",
         &[service_id.into(), seconds(version)],
     )?;
-    let mut batch = vec![
-        change,
-        audit::insert(db, entry, Some(&at_version(service_id, version)))?,
-    ];
+    let mut batch = vec![change, audit::insert(db, entry, Some(&at_version))?];
     // A key that stops being usable takes the access tokens it bought with it.
     if matches!(
         write,
         Write::SetStatus(_, Status::Inactive) | Write::SetSecret { .. } | Write::Delete(_)
     ) {
-        let guard = (service_id, version);
         batch.push(access_tokens::revoke_by_credential(
             db,
             write.credential_id(),
             entry.at,
-            guard,
+            &at_version,
         )?);
     }
     batch.push(bump);

@@ -4,7 +4,7 @@
 use authcore::{Account, ApiError};
 use worker::D1Database;
 
-use super::{changes, seconds};
+use super::{changes, delete_up_to, seconds};
 
 /// Records `jti` as used until `usable_until`; whether it was new. One atomic insert: of two
 /// concurrent uses of one token exactly one gets `true`.
@@ -27,11 +27,5 @@ pub async fn claim(
 /// Deletes up to `limit` used `jti`s whose tokens expired at or before `cutoff`: the scheduled
 /// cleanup (SPEC §8).
 pub async fn delete_expired(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
-    changes(
-        db,
-        "DELETE FROM launch_jtis WHERE rowid IN
-           (SELECT rowid FROM launch_jtis WHERE expires_at <= ?1 LIMIT ?2)",
-        &[seconds(cutoff), limit.into()],
-    )
-    .await
+    delete_up_to(db, "launch_jtis", "expires_at", cutoff, limit).await
 }

@@ -43,6 +43,13 @@ pub struct Guard {
     args: Vec<JsValue>,
 }
 
+impl Guard {
+    /// Its condition, binding its arguments from `?first` on.
+    fn sql(&self, first: usize) -> String {
+        (self.condition)(first)
+    }
+}
+
 /// `INSERT INTO {into} VALUES (?1, …, ?n)` of `values`; under a guard,
 /// `INSERT INTO {into} SELECT ?1, …, ?n WHERE {guard}`, which inserts nothing unless it holds.
 fn insert(
@@ -65,7 +72,7 @@ fn insert(
             db,
             &format!(
                 "INSERT INTO {into} SELECT {placeholders} WHERE {}",
-                (guard.condition)(values.len() + 1)
+                guard.sql(values.len() + 1)
             ),
             &[values, &guard.args].concat(),
         ),
@@ -81,6 +88,26 @@ pub(crate) fn changed(result: Option<&worker::D1Result>) -> Result<usize, ApiErr
         .map_err(internal)?
         .and_then(|m| m.changes)
         .unwrap_or(0))
+}
+
+/// Deletes up to `limit` rows of `table` whose `column` (unix seconds) is at or before `cutoff`:
+/// one bounded step of the scheduled cleanup (SPEC §8). How many went.
+async fn delete_up_to(
+    db: &D1Database,
+    table: &'static str,
+    column: &'static str,
+    cutoff: u64,
+    limit: u32,
+) -> Result<usize, ApiError> {
+    changes(
+        db,
+        &format!(
+            "DELETE FROM {table} WHERE rowid IN
+               (SELECT rowid FROM {table} WHERE {column} <= ?1 LIMIT ?2)"
+        ),
+        &[seconds(cutoff), limit.into()],
+    )
+    .await
 }
 
 /// Runs a write.

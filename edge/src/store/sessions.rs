@@ -14,7 +14,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
 use super::{
-    all, audit, changed, changes, first, insert as insert_row, run, seconds, statement, Guard,
+    all, audit, changed, delete_up_to, first, insert as insert_row, run, seconds, statement, Guard,
 };
 use crate::context::Fresh;
 use crate::http::internal;
@@ -175,24 +175,26 @@ pub async fn live(
 }
 
 /// Revokes live session `id` of `account`, with its audit entry in the same transaction;
-/// whether there was such a session (the entry is written only then).
+/// whether there was such a session (the entry is written only then). Live means at the
+/// entry's time.
 pub async fn revoke_live(
     db: &D1Database,
     account: &Account,
     id: &str,
     entry: &audit::Entry<'_>,
-    now: u64,
 ) -> Result<bool, ApiError> {
-    let live = |n: usize| {
-        format!(
-            "id = ?{} AND account = ?{} AND revoked_at IS NULL AND expires_at > ?{}",
-            n,
-            n + 1,
-            n + 2
-        )
+    let live = Guard {
+        condition: |n| {
+            format!(
+                "id = ?{} AND account = ?{} AND revoked_at IS NULL AND expires_at > ?{}",
+                n,
+                n + 1,
+                n + 2
+            )
+        },
+        args: vec![id.into(), account.as_str().into(), seconds(entry.at)],
     };
-    let args = [id.into(), account.as_str().into(), seconds(now)];
-    let revoked = revoke_audited(db, entry, "''", Record::IfAny, &live, &args).await? > 0;
+    let revoked = revoke_audited(db, entry, Record::IfAny, &live).await? > 0;
     forget(|s| s.id == id);
     Ok(revoked)
 }
@@ -200,62 +202,63 @@ pub async fn revoke_live(
 /// Revokes every live session of `account` (of one `subject` when given) but `keep`, the
 /// session the request was made with; audited in the same transaction, the entry's detail
 /// ending in how many ended (`revoked=0` too: the owner acted, and the log says so). How many
-/// ended.
+/// ended. Live means at the entry's time.
 pub async fn revoke_all(
     db: &D1Database,
     account: &Account,
     subject: Option<&str>,
     keep: &str,
     entry: &audit::Entry<'_>,
-    now: u64,
 ) -> Result<usize, ApiError> {
-    let live = |n: usize| {
-        format!(
-            "account = ?{a} AND revoked_at IS NULL AND expires_at > ?{t} AND id != ?{k}
-             AND (?{s} IS NULL OR subject = ?{s})",
-            a = n,
-            t = n + 1,
-            k = n + 2,
-            s = n + 3
-        )
+    let live = Guard {
+        condition: |n| {
+            format!(
+                "account = ?{a} AND revoked_at IS NULL AND expires_at > ?{t} AND id != ?{k}
+                 AND (?{s} IS NULL OR subject = ?{s})",
+                a = n,
+                t = n + 1,
+                k = n + 2,
+                s = n + 3
+            )
+        },
+        args: vec![
+            account.as_str().into(),
+            seconds(entry.at),
+            keep.into(),
+            subject.map_or(JsValue::NULL, JsValue::from),
+        ],
     };
-    let args = [
-        account.as_str().into(),
-        seconds(now),
-        keep.into(),
-        subject.map_or(JsValue::NULL, JsValue::from),
-    ];
-    let revoked =
-        revoke_audited(db, entry, "'revoked=' || n", Record::Always, &live, &args).await?;
+    let revoked = revoke_audited(db, entry, Record::Always, &live).await?;
     forget(|s| {
         s.account == account.as_str() && s.id != keep && subject.is_none_or(|who| s.subject == who)
     });
     Ok(revoked)
 }
 
-/// When a revocation's audit entry is written.
+/// When a revocation's audit entry is written, and what its detail adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Record {
-    /// Only when it ends a session (revoking an id that is no live session is a `404`).
+    /// Only when it ends a session (revoking an id that is no live session is a `404`); the
+    /// detail adds nothing.
     IfAny,
-    /// Whatever it ends.
+    /// Whatever it ends; the detail adds `revoked=<how many>`.
     Always,
 }
 
-/// One transaction: `entry` is recorded (as `record` says), its detail followed by `detail_sql`
-/// (which may name `n`, the number of sessions matching `live`), then those sessions are
+/// One transaction: `entry` is recorded (as `record` says), then the sessions `live` picks are
 /// revoked at the entry's time. The entry is written first, so it describes exactly the rows
-/// the update then changes. `live(i)` is the condition with `args` bound from `?i` on. How many
-/// sessions were revoked.
+/// the update then changes. How many sessions were revoked.
 async fn revoke_audited(
     db: &D1Database,
     entry: &audit::Entry<'_>,
-    detail_sql: &str,
     record: Record,
-    live: &dyn Fn(usize) -> String,
-    args: &[JsValue],
+    live: &Guard,
 ) -> Result<usize, ApiError> {
     let values = audit::values(entry);
+    let (detail_sql, when) = match record {
+        Record::IfAny => ("''", "n > 0"),
+        Record::Always => ("'revoked=' || n", "1"),
+    };
     let record = statement(
         db,
         &format!(
@@ -263,23 +266,18 @@ async fn revoke_audited(
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, TRIM(?7 || ' ' || {detail_sql})
              FROM (SELECT COUNT(*) AS n FROM sessions WHERE {condition}) WHERE {when}",
             columns = audit::COLUMNS,
-            condition = live(values.len() + 1),
-            when = if record == Record::Always {
-                "1"
-            } else {
-                "n > 0"
-            },
+            condition = live.sql(values.len() + 1),
         ),
-        &[&values[..], args].concat(),
+        &[&values[..], &live.args].concat(),
     )?;
     let revoke = statement(
         db,
         &format!(
             "UPDATE sessions SET revoked_at = ?{} WHERE {}",
-            args.len() + 1,
-            live(1)
+            live.args.len() + 1,
+            live.sql(1)
         ),
-        &[args, &[seconds(entry.at)]].concat(),
+        &[&live.args[..], &[seconds(entry.at)]].concat(),
     )?;
     let results = db.batch(vec![record, revoke]).await.map_err(internal)?;
     changed(results.get(1))
@@ -288,11 +286,5 @@ async fn revoke_audited(
 /// Deletes up to `limit` sessions that ended at or before `cutoff`, revoked ones included (an
 /// ended session is refused whether its row is there or not): the scheduled cleanup (SPEC §8).
 pub async fn delete_ended(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
-    changes(
-        db,
-        "DELETE FROM sessions WHERE rowid IN
-           (SELECT rowid FROM sessions WHERE expires_at <= ?1 LIMIT ?2)",
-        &[seconds(cutoff), limit.into()],
-    )
-    .await
+    delete_up_to(db, "sessions", "expires_at", cutoff, limit).await
 }

@@ -9,7 +9,7 @@ use authcore::{Account, ApiError};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
-use super::{changes, seconds, statement, Guard};
+use super::{delete_up_to, seconds, statement, Guard};
 use crate::http::internal;
 
 /// The windows one attempt was counted in.
@@ -91,18 +91,22 @@ pub fn count_statements(
 
 /// The windows the [`count_statements`] at the start of a batch returned.
 pub fn counted(results: &[D1Result]) -> Result<Counted, ApiError> {
-    let mut windows = results.iter().take(2).map(|r| {
-        r.results::<Row>()
-            .ok()
-            .and_then(|rows| rows.into_iter().next())
+    let window = |result: Option<&D1Result>| -> Result<Option<FailureWindow>, ApiError> {
+        let result =
+            result.ok_or_else(|| internal("a batch returned fewer results than statements"))?;
+        Ok(result
+            .results::<Row>()
+            .map_err(internal)?
+            .into_iter()
+            .next()
             .map(|r| FailureWindow {
                 started_at: r.started_at as u64,
                 failures: r.failures as u32,
-            })
-    });
-    let client = windows.next().flatten();
-    let account = windows.next().flatten();
-    let client = client.ok_or_else(|| internal("the throttle's upsert returned no row"))?;
+            }))
+    };
+    let client = window(results.first())?
+        .ok_or_else(|| internal("the throttle's upsert returned no row"))?;
+    let account = window(results.get(1))?;
     Ok(Counted { client, account })
 }
 
@@ -196,11 +200,5 @@ pub fn give_back(
 /// Deletes up to `limit` windows that started at or before `cutoff`, that is, closed ones (the
 /// next attempt would start a new window anyway): the scheduled cleanup (SPEC §8).
 pub async fn delete_closed(db: &D1Database, cutoff: u64, limit: u32) -> Result<usize, ApiError> {
-    changes(
-        db,
-        "DELETE FROM signin_failures WHERE rowid IN
-           (SELECT rowid FROM signin_failures WHERE started_at <= ?1 LIMIT ?2)",
-        &[seconds(cutoff), limit.into()],
-    )
-    .await
+    delete_up_to(db, "signin_failures", "started_at", cutoff, limit).await
 }
