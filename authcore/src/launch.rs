@@ -14,17 +14,19 @@
 //! 3. [`Verified::claims`]: issuer, audience, times (lifetime at most 300 s, the usual 30 s of
 //!    skew), subject, name, role (never `owner`) and `jti`.
 //!
-//! Single use of `jti` is the storage's job: the edge records it atomically with the session.
+//! Single use of `jti` is the storage's job: the edge records it with one atomic insert before it
+//! writes the session (a sign-in that fails after it leaves the `jti` used: it fails closed).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use thiserror::Error;
 
 use crate::input::required_field;
-use crate::jwt::{numeric_date, JoseHeader, JwsParts, LEEWAY_SECONDS, MAX_TOKEN_BYTES, TYP_JWT};
+use crate::jwt::{
+    check_not_before, check_signature, numeric_date, JoseHeader, JwsParts, TokenError,
+    LEEWAY_SECONDS, MAX_TOKEN_BYTES, TYP_JWT,
+};
 use crate::secret::Secret;
 use crate::{ApiError, Platform};
 
@@ -256,16 +258,12 @@ pub enum LaunchKey<'a> {
 pub struct Unverified<'a> {
     alg: LaunchAlg,
     key: LaunchKey<'a>,
-    signed: &'a str,
+    parts: JwsParts<'a>,
     signature: Vec<u8>,
-    payload: &'a str,
 }
 
 /// Step 1: the token's shape and header, and the key its header picks.
 pub fn prepare<'a>(token: &'a str, keys: &'a LaunchKeys) -> Result<Unverified<'a>, LaunchError> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(LaunchError::Malformed);
-    }
     let parts = JwsParts::split(token).map_err(|_| LaunchError::Malformed)?;
     let header = JoseHeader::read(parts.header).map_err(|_| LaunchError::Malformed)?;
     let alg = header
@@ -298,9 +296,8 @@ pub fn prepare<'a>(token: &'a str, keys: &'a LaunchKeys) -> Result<Unverified<'a
     Ok(Unverified {
         alg,
         key,
-        signed: parts.signed,
+        parts,
         signature,
-        payload: parts.payload,
     })
 }
 
@@ -320,7 +317,7 @@ impl<'a> Unverified<'a> {
 
     /// What the signature covers: `header.payload`.
     pub fn signing_input(&self) -> &'a str {
-        self.signed
+        self.parts.signed
     }
 
     /// The signature's bytes (for ES256 the raw `r || s` of RFC 7518 §3.4, as WebCrypto wants).
@@ -333,13 +330,12 @@ impl<'a> Unverified<'a> {
         let LaunchKey::Secret(secret) = self.key else {
             return Err(LaunchError::UnknownKey);
         };
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(secret.expose()).map_err(|_| LaunchError::UnknownKey)?;
-        mac.update(self.signed.as_bytes());
-        mac.verify_slice(&self.signature)
-            .map_err(|_| LaunchError::BadSignature)?;
+        check_signature(&self.parts, secret.expose()).map_err(|e| match e {
+            TokenError::BadSignature => LaunchError::BadSignature,
+            _ => LaunchError::Malformed,
+        })?;
         Ok(Verified {
-            payload: self.payload,
+            payload: self.parts.payload,
         })
     }
 
@@ -348,7 +344,7 @@ impl<'a> Unverified<'a> {
     pub fn accept(self, signature_valid: bool) -> Result<Verified<'a>, LaunchError> {
         match (self.key, signature_valid) {
             (LaunchKey::Public(_), true) => Ok(Verified {
-                payload: self.payload,
+                payload: self.parts.payload,
             }),
             (LaunchKey::Public(_), false) => Err(LaunchError::BadSignature),
             (LaunchKey::Secret(_), _) => Err(LaunchError::UnknownKey),
@@ -411,9 +407,10 @@ impl Verified<'_> {
             return Err(LaunchError::LifetimeNotAllowed);
         }
         let skewed_now = now.saturating_add(LEEWAY_SECONDS);
-        if raw.iat > skewed_now || raw.nbf.is_some_and(|nbf| nbf > skewed_now) {
+        if raw.iat > skewed_now {
             return Err(LaunchError::NotYetValid);
         }
+        check_not_before(raw.nbf, now).map_err(|_| LaunchError::NotYetValid)?;
         let usable_until = raw.exp.saturating_add(LEEWAY_SECONDS);
         if now >= usable_until {
             return Err(LaunchError::Expired);
@@ -491,6 +488,9 @@ pub fn parse_launch_request(body: &[u8]) -> Result<(String, Platform), ApiError>
 
 #[cfg(test)]
 mod tests {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
     use super::*;
 
     const NOW: u64 = 1_700_000_000;

@@ -34,7 +34,8 @@ pub struct Config {
     /// The sign-in failure throttle.
     pub throttle: ThrottlePolicy,
     /// `REVOCATION_DELAY_SECONDS`: how long a verifier may believe a live session, token, key
-    /// or credential without asking storage again (SPEC §8; 0 = always ask).
+    /// or credential without asking storage again (SPEC §8; 0 = always ask; `LiveCache` believes
+    /// nothing longer than `revocation::MAX_DELAY_SECONDS` whatever it says).
     pub revocation_delay: u64,
     /// The desktop origins allowed per platform.
     desktops: [(Platform, OriginList); Platform::ALL.len()],
@@ -75,8 +76,7 @@ impl Config {
                 window_seconds: failure_window_seconds(env),
             },
             revocation_delay: number(env, "REVOCATION_DELAY_SECONDS")
-                .unwrap_or(revocation::DEFAULT_DELAY_SECONDS)
-                .min(revocation::MAX_DELAY_SECONDS),
+                .unwrap_or(revocation::DEFAULT_DELAY_SECONDS),
             desktops: Platform::ALL.map(|platform| {
                 let list = var(env, platform.desktop_origins_var()).unwrap_or_default();
                 (platform, OriginList::parse(&list))

@@ -8,7 +8,9 @@
 
 use serde::Deserialize;
 
-use crate::jwt::{numeric_date, verify_signature, TokenError, LEEWAY_SECONDS, TYP_JWT};
+use crate::jwt::{
+    check_not_before, numeric_date, verify_signature, TokenError, LEEWAY_SECONDS, TYP_JWT,
+};
 
 /// The oldest a caller JWT may be, in seconds after its `iat`.
 pub const MAX_AGE_SECONDS: u64 = 3600;
@@ -39,7 +41,7 @@ pub fn verify_caller_jwt(
 ) -> Result<CallerClaims, TokenError> {
     let mut claims = None;
     for key in keys {
-        match verify_signature::<CallerClaims>(token, key, None, TYP_JWT) {
+        match verify_signature::<CallerClaims>(token, key, TYP_JWT) {
             Ok(c) => {
                 claims = Some(c);
                 break;
@@ -55,12 +57,7 @@ pub fn verify_caller_jwt(
     if claims.iat > now.saturating_add(LEEWAY_SECONDS) {
         return Err(TokenError::IssuedInFuture);
     }
-    if claims
-        .nbf
-        .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS))
-    {
-        return Err(TokenError::NotYetValid);
-    }
+    check_not_before(claims.nbf, now)?;
     if now.saturating_sub(claims.iat) > MAX_AGE_SECONDS + LEEWAY_SECONDS {
         return Err(TokenError::TooOld);
     }

@@ -13,7 +13,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{b64_json, Envelope, IssuedClaims};
+use super::b64_json;
 use crate::secret::Secret;
 use crate::ApiError;
 
@@ -51,24 +51,6 @@ pub struct IdentityClaims {
     pub iat: u64,
     /// Expires at (unix seconds).
     pub exp: u64,
-}
-
-impl IssuedClaims for IdentityClaims {
-    const AUDIENCE: &'static str = AUDIENCE;
-
-    fn max_lifetime(&self) -> u64 {
-        TTL_SECONDS
-    }
-
-    fn envelope(&self) -> Envelope<'_> {
-        Envelope {
-            iss: &self.iss,
-            aud: &self.aud,
-            acc: &self.acc,
-            iat: self.iat,
-            exp: self.exp,
-        }
-    }
 }
 
 /// An Ed25519 signing key of deskgate's (`IDENTITY_SIGNING_KEY`, `…_PREVIOUS`): a private JWK
