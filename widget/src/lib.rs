@@ -64,13 +64,17 @@ async fn sign_in(href: &str) -> Status {
             }
             // A frame reloaded after first.js took the key out of its address (a desktop's
             // "refresh widget") may still hold the session's cookies: resume it rather than
-            // ask for a key that is no longer there.
-            Err(missing) => {
+            // ask for a key that is no longer there. Any other failure says what it is.
+            Err(missing) if missing.0 == "apikey" => {
                 return match session::resume().await {
-                    Some(user) => Status::SignedIn(user),
-                    None => Status::Failed(missing.into()),
+                    Ok(user) => Status::SignedIn(user),
+                    Err(status::Failure::NotSignedIn | status::Failure::SessionEnded) => {
+                        Status::Failed(missing.into())
+                    }
+                    Err(failure) => Status::Failed(failure),
                 }
             }
+            Err(missing) => return Status::Failed(missing.into()),
         },
     };
     let proven = match granted {

@@ -104,10 +104,10 @@ pub async fn establish(grant: SessionGrant, server_now: Option<f64>) -> Result<U
     Ok(user)
 }
 
-/// The session the browser's cookies still hold, if any (cookie mode only: memory mode's
-/// tokens end with the page).
-pub async fn resume() -> Option<User> {
-    by_cookies().await.ok()
+/// The session the browser's cookies still hold (cookie mode only: memory mode's tokens end
+/// with the page); `NotSignedIn` or `SessionEnded` when they hold none.
+pub async fn resume() -> Result<User, Failure> {
+    by_cookies().await
 }
 
 /// Who the cookies alone sign in, by an authenticated call.
