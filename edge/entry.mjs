@@ -16,7 +16,8 @@
 // tests/panic/ proves it on workerd with a test build whose routes panic on purpose.
 import * as glue from './bindgen/index.js';
 
-// The handlers the crate defines with #[event(…)]; each has the runtime's (event, env, ctx) shape.
+// The handlers the crate exports (`fetch` in src/lib.rs, `scheduled` by #[event(scheduled)]); each
+// has the runtime's (event, env, ctx) shape.
 const handler = {};
 for (const name of ['fetch', 'scheduled', 'queue', 'email']) {
   if (typeof glue[name] === 'function') handler[name] = glue[name];

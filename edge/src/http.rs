@@ -2,7 +2,8 @@
 //! where its log line is written.
 
 use authcore::input::{check_declared_length, is_json_content_type, MAX_BODY_BYTES};
-use authcore::request_log::{request_id, RequestLine, REQUEST_ID_RANDOM_BYTES};
+use authcore::request_log::{request_id, route_template, RequestLine, REQUEST_ID_RANDOM_BYTES};
+use authcore::url_parts::UrlParts;
 use authcore::{ApiError, Method};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
@@ -133,8 +134,6 @@ pub struct Seen {
     pub cf_ray: Option<String>,
     /// The method, once parsed.
     pub method: Option<Method>,
-    /// The path's shape (`authcore::request_log::route_template`), once the URL was read.
-    pub route: String,
     /// The account, once the host was resolved.
     pub account: Option<String>,
 }
@@ -144,20 +143,22 @@ impl Seen {
     pub fn new(cf_ray: Option<String>) -> Self {
         Self {
             cf_ray,
-            route: "-".to_owned(),
             ..Self::default()
         }
     }
 }
 
 /// Logs one JSON line for a refused (4xx, `console.warn`) or failed (5xx, `console.error`)
-/// request (SPEC §8). A failure's cause was logged where it happened ([`internal`]).
-pub fn log_refusal(e: &ApiError, seen: &Seen) {
+/// request (SPEC §8) to `raw_url` (of which only the path's shape is logged,
+/// `authcore::request_log::route_template`). A failure's cause was logged where it happened
+/// ([`internal`]).
+pub fn log_refusal(e: &ApiError, seen: &Seen, raw_url: &str) {
+    let route = UrlParts::split(raw_url).map_or_else(|| "-".to_owned(), |u| route_template(u.path));
     let random = crate::runtime::random::<REQUEST_ID_RANDOM_BYTES>().unwrap_or_default();
     let request_id = request_id(seen.cf_ray.as_deref(), &random);
     let line = RequestLine {
         method: seen.method,
-        route: &seen.route,
+        route: &route,
         status: e.status(),
         error: e.code(),
         account: seen.account.as_deref(),

@@ -96,7 +96,8 @@ pub async fn by_renewal_token(
     live_session(db, &claims.sid, ctx).await
 }
 
-async fn live_session(
+/// Session `id` of the request's account while it is live; `invalid_token` otherwise.
+pub async fn live_session(
     db: &D1Database,
     id: &str,
     ctx: &RequestContext,

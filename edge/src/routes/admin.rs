@@ -32,22 +32,28 @@ const MAX_ATTEMPTS: usize = 8;
 /// Audit entries `GET /apis/admin/audit` returns.
 const AUDIT_PAGE: u32 = 200;
 
-/// The owner and storage, after the checks every admin request passes.
-struct Admin {
-    db: D1Database,
-    owner: SessionRecord,
+/// The owner and storage, after the checks every admin request passes (the sessions panel's
+/// too).
+pub(super) struct Admin {
+    pub(super) db: D1Database,
+    pub(super) owner: SessionRecord,
 }
 
 /// The owner's session (a cookie-authenticated write has passed the CSRF check by then, in
 /// `auth::session::by_cookies`) and storage.
-async fn admin(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Admin, ApiError> {
+pub(super) async fn admin(
+    req: &Request,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<Admin, ApiError> {
     let db = db(env)?;
     let owner = require_owner(req, env, &db, ctx).await?;
     Ok(Admin { db, owner })
 }
 
 impl Admin {
-    fn entry<'a>(
+    /// The audit entry of the owner's `action` on `target`, now.
+    pub(super) fn entry<'a>(
         &'a self,
         ctx: &'a RequestContext,
         action: &'a str,

@@ -20,6 +20,7 @@ use worker::{Env, Response};
 
 use crate::auth::{authenticate, QueryToken};
 use crate::context::RequestContext;
+use crate::http::internal;
 use crate::store::db;
 
 /// Request headers that carry a credential, or that the runtime sets itself: never forwarded.
@@ -173,9 +174,8 @@ fn copy_headers(
 fn defang(answer: web_sys::Response) -> Result<Response, ApiError> {
     let headers = copy_headers(&answer.headers(), |lower| {
         !STRIPPED_FROM_UPSTREAM.contains(&lower)
-            && lower != "content-security-policy"
-            && lower != "x-content-type-options"
     })?;
+    // `set` replaces whatever the upstream sent under these names.
     headers
         .set("Content-Security-Policy", UPSTREAM_CSP)
         .map_err(runtime)?;
@@ -185,8 +185,8 @@ fn defang(answer: web_sys::Response) -> Result<Response, ApiError> {
     Ok(Response::from(answer).with_headers(worker::Headers(headers)))
 }
 
-/// A call into the runtime failed where it cannot on a well-formed request: logged, `500`.
+/// A call into the runtime failed where it cannot on a well-formed request: logged as every
+/// internal failure is, `500`.
 fn runtime(_: JsValue) -> ApiError {
-    worker::console_error!("the runtime refused a call of the gateway");
-    ApiError::Internal
+    internal("the runtime refused a call of the gateway")
 }

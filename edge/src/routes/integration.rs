@@ -8,11 +8,11 @@ use authcore::ApiError;
 use worker::web_sys::Request;
 use worker::{Env, Response};
 
-use crate::auth::session::{expected, signing_key, verifying_keys};
+use crate::auth::session::{expected, live_session, signing_key, verifying_keys};
 use crate::auth::{authenticate_session, bearer_token, QueryToken};
 use crate::context::RequestContext;
 use crate::http::{header, json, read_json_body};
-use crate::store::{db, sessions};
+use crate::store::db;
 
 /// `POST /apis/admin/session/integration-token` `{"app_id"}` with the session →
 /// `{"token","expires_at"}`.
@@ -52,12 +52,7 @@ pub async fn users_me(
         (None, None) => return Err(ApiError::Unauthenticated),
     };
     let claims = verify_integration(&token, &verifying_keys(env, ctx)?, &expected(ctx), ctx.now)?;
-    let live = sessions::by_id(&db(env)?, &claims.sid, ctx.fresh())
-        .await?
-        .is_some_and(|s| s.is_live(ctx.account.as_str(), ctx.now));
-    if !live {
-        return Err(ApiError::InvalidToken);
-    }
+    live_session(&db(env)?, &claims.sid, ctx).await?;
     json(
         200,
         &wire::UserMe {

@@ -15,7 +15,6 @@ mod widget;
 use std::future::Future;
 use std::pin::Pin;
 
-use authcore::request_log::route_template;
 use authcore::url_parts::UrlParts;
 use authcore::{Account, ApiError, Method};
 use worker::web_sys::Request;
@@ -38,20 +37,20 @@ pub fn handle(req: Request, env: Env) -> Answer {
     let mut seen = Seen::new(header(&req, "cf-ray"));
     let raw_url = req.url();
     match read(&req, &raw_url, &env, &mut seen) {
-        Err(e) => Answer::Now(refused(&e, &seen)),
+        Err(e) => Answer::Now(refused(&e, &seen, &raw_url)),
         Ok(Read::Answered(resp)) => Answer::Now(Ok(resp)),
         Ok(Read::ToRoute(ctx)) => Answer::Later(Box::pin(async move {
             match route(req, &env, &ctx).await {
                 Ok(resp) => Ok(resp),
-                Err(e) => refused(&e, &seen),
+                Err(e) => refused(&e, &seen, &raw_url),
             }
         })),
     }
 }
 
 /// The JSON error of a refused request, after its log line.
-fn refused(e: &ApiError, seen: &Seen) -> worker::Result<Response> {
-    crate::http::log_refusal(e, seen);
+fn refused(e: &ApiError, seen: &Seen, raw_url: &str) -> worker::Result<Response> {
+    crate::http::log_refusal(e, seen, raw_url);
     crate::http::error(e)
 }
 
@@ -67,7 +66,6 @@ enum Read {
 /// routes that await nothing; every other route is [`route`]'s.
 fn read(req: &Request, raw_url: &str, env: &Env, seen: &mut Seen) -> Result<Read, ApiError> {
     let url = UrlParts::split(raw_url).ok_or(ApiError::UnknownHost)?;
-    seen.route = route_template(url.path);
     // A method deskgate does not serve is refused before anything else reads the request.
     let method = Method::parse(&req.method()).ok_or(ApiError::MethodNotAllowed)?;
     seen.method = Some(method);

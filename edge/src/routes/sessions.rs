@@ -9,26 +9,26 @@
 
 use authcore::admin::parse_revoke_sessions;
 use authcore::admin::RevokeSessions;
-use authcore::session::{is_session_id, SessionRecord};
+use authcore::session::is_session_id;
 use authcore::ApiError;
 use worker::web_sys::Request;
-use worker::{D1Database, Env, Response};
+use worker::{Env, Response};
 
-use crate::auth::require_owner;
+use super::admin::admin;
 use crate::context::RequestContext;
 use crate::http::{json, no_content, read_json_body};
-use crate::store::{audit, db, sessions};
+use crate::store::sessions;
 
 /// The most sessions one listing shows, newest first.
 const SESSIONS_PAGE: u32 = 500;
 
 /// `GET /apis/admin/sessions`: the live sessions, newest first, the caller's own marked.
 pub async fn list(req: &Request, env: &Env, ctx: &RequestContext) -> Result<Response, ApiError> {
-    let (db, owner) = owner(req, env, ctx).await?;
-    let sessions = sessions::live(&db, &ctx.account, ctx.now, SESSIONS_PAGE)
+    let a = admin(req, env, ctx).await?;
+    let sessions = sessions::live(&a.db, &ctx.account, ctx.now, SESSIONS_PAGE)
         .await?
         .iter()
-        .map(|s| s.summary(s.id == owner.id))
+        .map(|s| s.summary(s.id == a.owner.id))
         .collect();
     json(200, &wire::SessionList { sessions })
 }
@@ -41,12 +41,12 @@ pub async fn revoke_one(
     ctx: &RequestContext,
     id: &str,
 ) -> Result<Response, ApiError> {
-    let (db, owner) = owner(req, env, ctx).await?;
+    let a = admin(req, env, ctx).await?;
     if !is_session_id(id) {
         return Err(ApiError::NotFound);
     }
-    let entry = entry(ctx, &owner, "session.revoke", id);
-    if !sessions::revoke_live(&db, &ctx.account, id, &entry).await? {
+    let entry = a.entry(ctx, "session.revoke", id);
+    if !sessions::revoke_live(&a.db, &ctx.account, id, &entry).await? {
         return Err(ApiError::NotFound);
     }
     no_content()
@@ -59,47 +59,18 @@ pub async fn revoke_many(
     env: &Env,
     ctx: &RequestContext,
 ) -> Result<Response, ApiError> {
-    let (db, owner) = owner(&req, env, ctx).await?;
+    let a = admin(&req, env, ctx).await?;
     let scope = parse_revoke_sessions(&read_json_body(&req).await?)?;
     let (action, subject) = match &scope {
         RevokeSessions::All => ("session.revoke_all", None),
         RevokeSessions::Subject(s) => ("session.revoke_subject", Some(s.as_str())),
     };
-    let entry = entry(ctx, &owner, action, subject.unwrap_or("*"));
-    let revoked = sessions::revoke_all(&db, &ctx.account, subject, &owner.id, &entry).await?;
+    let entry = a.entry(ctx, action, subject.unwrap_or("*"));
+    let revoked = sessions::revoke_all(&a.db, &ctx.account, subject, &a.owner.id, &entry).await?;
     json(
         200,
         &wire::Revoked {
             revoked: revoked as u64,
         },
     )
-}
-
-/// Storage and the owner's session (a cookie-authenticated write has passed the CSRF check by
-/// then, in `auth::session::by_cookies`); any other session is `403`.
-async fn owner(
-    req: &Request,
-    env: &Env,
-    ctx: &RequestContext,
-) -> Result<(D1Database, SessionRecord), ApiError> {
-    let db = db(env)?;
-    let owner = require_owner(req, env, &db, ctx).await?;
-    Ok((db, owner))
-}
-
-fn entry<'a>(
-    ctx: &'a RequestContext,
-    owner: &'a SessionRecord,
-    action: &'a str,
-    target: &'a str,
-) -> audit::Entry<'a> {
-    audit::Entry {
-        account: &ctx.account,
-        actor: &owner.subject,
-        action,
-        target,
-        ip: &ctx.client_ip,
-        detail: "",
-        at: ctx.now,
-    }
 }
