@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::credential::Kind;
-use crate::input::required_field;
+use crate::input::{json_object, required_field};
 use crate::jwt::hex;
 use crate::oauth::scope;
 use crate::secret::Secret;
@@ -37,7 +37,7 @@ pub struct OwnerSignIn {
 
 /// Parses a password sign-in body; a malformed one is `400` (and is not a failed attempt).
 pub fn parse_owner_sign_in(body: &[u8]) -> Result<OwnerSignIn, ApiError> {
-    let raw: RawPasswordSignIn = parse(body, "username and password")?;
+    let raw: RawPasswordSignIn = json_object(body, "username and password")?;
     Ok(OwnerSignIn {
         username: required_field("username", raw.username)?,
         password: required_field("password", raw.password)?,
@@ -79,7 +79,7 @@ pub struct NewService {
 
 /// The body of `POST /apis/admin/services`: `{"name", "scopes"?}`.
 pub fn parse_new_service(body: &[u8]) -> Result<NewService, ApiError> {
-    let raw: RawNewService = parse(body, "name")?;
+    let raw: RawNewService = json_object(body, "name")?;
     let name = required_field("name", raw.name)?;
     let scopes = match raw.scopes {
         None => scope::ALL.join(" "),
@@ -102,7 +102,7 @@ struct RawNewCredential {
 
 /// The kind of `POST /apis/admin/services/<id>/credentials`.
 pub fn parse_new_credential(body: &[u8]) -> Result<Kind, ApiError> {
-    let raw: RawNewCredential = parse(body, "kind")?;
+    let raw: RawNewCredential = json_object(body, "kind")?;
     let kind = required_field("kind", raw.kind)?;
     Kind::parse(&kind)
         .ok_or_else(|| ApiError::InvalidRequest("the field kind must be service_key or jwt".into()))
@@ -119,7 +119,7 @@ pub struct PasswordConfirmation(String);
 
 /// Parses the body of a delete: `{"password"}`; a malformed one is `400` (not a failed attempt).
 pub fn parse_password_confirmation(body: &[u8]) -> Result<PasswordConfirmation, ApiError> {
-    let raw: RawPasswordConfirmation = parse(body, "password")?;
+    let raw: RawPasswordConfirmation = json_object(body, "password")?;
     required_field("password", raw.password).map(PasswordConfirmation)
 }
 
@@ -166,11 +166,7 @@ pub fn parse_revoke_sessions(body: &[u8]) -> Result<RevokeSessions, ApiError> {
             "the body must be {} (every session) or {\"subject\":\"<agent id>\"}".into(),
         )
     };
-    // An object only: serde would also read a struct from an array (`[]` as "no subject").
-    if body.trim_ascii_start().first() != Some(&b'{') {
-        return Err(invalid());
-    }
-    let raw: RawRevokeSessions = serde_json::from_slice(body).map_err(|_| invalid())?;
+    let raw: RawRevokeSessions = json_object(body, "").map_err(|_| invalid())?;
     match raw.subject {
         None => Ok(RevokeSessions::All),
         Some(Some(s)) => required_field("subject", Some(s)).map(RevokeSessions::Subject),
@@ -178,12 +174,6 @@ pub fn parse_revoke_sessions(body: &[u8]) -> Result<RevokeSessions, ApiError> {
             "the field subject must be a string".into(),
         )),
     }
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], fields: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|_| {
-        ApiError::InvalidRequest(format!("the body must be a JSON object with {fields}"))
-    })
 }
 
 /// A new service id from CSPRNG bytes: `svc_` and 16 hex digits.

@@ -26,6 +26,21 @@ pub fn check_declared_length(content_length: Option<&str>, max: usize) -> Result
     }
 }
 
+/// A JSON body that must be an object, as `T`. Anything else is `400`, naming the `fields` the
+/// object must have: not JSON, a member of the wrong type, or an array (serde would read a struct
+/// from one, `["owner","pw"]` as a password sign-in).
+pub fn json_object<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    fields: &str,
+) -> Result<T, ApiError> {
+    let invalid =
+        || ApiError::InvalidRequest(format!("the body must be a JSON object with {fields}"));
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(invalid());
+    }
+    serde_json::from_slice(body).map_err(|_| invalid())
+}
+
 /// A field that must be present, non-empty, at most [`MAX_FIELD_BYTES`] and free of control
 /// characters (which have no business in an id or a name, and break logs and headers).
 pub fn required_field(name: &str, value: Option<String>) -> Result<String, ApiError> {
@@ -51,6 +66,31 @@ pub fn required_field(name: &str, value: Option<String>) -> Result<String, ApiEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_is_an_object_or_refused_with_the_fields_it_needs() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Pair {
+            username: String,
+            password: String,
+        }
+        let want = Pair {
+            username: "owner".into(),
+            password: "pw".into(),
+        };
+        let fields = "username and password";
+        assert_eq!(
+            json_object::<Pair>(br#" {"username":"owner","password":"pw"}"#, fields),
+            Ok(want)
+        );
+        let refused = Err(ApiError::InvalidRequest(
+            "the body must be a JSON object with username and password".into(),
+        ));
+        // serde alone would read this array as the struct.
+        for body in [&br#"["owner","pw"]"#[..], b"", b"null", b"\"x\"", b"{"] {
+            assert_eq!(json_object::<Pair>(body, fields), refused, "{body:?}");
+        }
+    }
 
     #[test]
     fn a_field_of_exactly_256_bytes_is_accepted() {

@@ -468,11 +468,7 @@ pub fn parse_launch_request(body: &[u8]) -> Result<(String, Platform), ApiError>
         launch: Option<String>,
         platform: Option<String>,
     }
-    let raw: Raw = serde_json::from_slice(body).map_err(|_| {
-        ApiError::InvalidRequest(
-            "the body must be a JSON object with string fields launch and platform".into(),
-        )
-    })?;
+    let raw: Raw = crate::input::json_object(body, "string fields launch and platform")?;
     let launch = raw.launch.unwrap_or_default();
     if launch.is_empty() || launch.len() > MAX_TOKEN_BYTES {
         return Err(ApiError::InvalidRequest(format!(

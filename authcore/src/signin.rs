@@ -38,12 +38,10 @@ pub fn parse_sign_in(body: &[u8]) -> Result<SignInRequest, ApiError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
-    let raw: RawSignIn = serde_json::from_slice(body).map_err(|_| {
-        ApiError::InvalidRequest(
-            "the body must be a JSON object with string fields api_key, agent_id, agent_name and platform"
-                .into(),
-        )
-    })?;
+    let raw: RawSignIn = crate::input::json_object(
+        body,
+        "string fields api_key, agent_id, agent_name and platform",
+    )?;
     let api_key = required_field("api_key", raw.api_key)?;
     let agent_id = required_field("agent_id", raw.agent_id)?;
     let agent_name = required_field("agent_name", raw.agent_name)?;

@@ -76,9 +76,7 @@ pub fn parse_customer_id_request(body: &[u8]) -> Result<String, ApiError> {
     struct Raw {
         customer_id: Option<String>,
     }
-    let raw: Raw = serde_json::from_slice(body).map_err(|_| {
-        ApiError::InvalidRequest("the body must be a JSON object with customer_id".into())
-    })?;
+    let raw: Raw = crate::input::json_object(body, "customer_id")?;
     crate::input::required_field("customer_id", raw.customer_id)
 }
 

@@ -76,9 +76,7 @@ pub fn parse_integration_token_request(body: &[u8]) -> Result<String, ApiError> 
     struct Raw {
         app_id: Option<String>,
     }
-    let raw: Raw = serde_json::from_slice(body).map_err(|_| {
-        ApiError::InvalidRequest("the body must be a JSON object with app_id".into())
-    })?;
+    let raw: Raw = crate::input::json_object(body, "app_id")?;
     let id = raw.app_id.unwrap_or_default();
     let ok = !id.is_empty()
         && id.len() <= MAX_APP_ID_BYTES

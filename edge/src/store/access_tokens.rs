@@ -75,8 +75,12 @@ pub fn forget_service(service_id: &str) {
 }
 
 fn forget(account: &Account, service_id: &str, jti: &str) {
-    let key = format!("{account}:{service_id}:{jti}");
-    LIVE.with(|c| c.borrow_mut().forget(&key));
+    LIVE.with(|c| c.borrow_mut().forget(&cache_key(account, service_id, jti)));
+}
+
+/// What [`LIVE`] knows token `jti` of `service_id` by.
+fn cache_key(account: &Account, service_id: &str, jti: &str) -> String {
+    format!("{account}:{service_id}:{jti}")
 }
 
 /// Whether token `jti` of `service_id`, which expires at `exp`, is on record, not revoked, and
@@ -89,7 +93,7 @@ pub async fn is_live(
     (service_id, jti, exp): (&str, &str, u64),
     fresh: Fresh,
 ) -> Result<bool, ApiError> {
-    let key = format!("{account}:{service_id}:{jti}");
+    let key = cache_key(account, service_id, jti);
     if LIVE.with(|c| c.borrow_mut().get(&key, fresh.now)).is_some() {
         return Ok(true);
     }
