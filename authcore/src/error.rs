@@ -112,8 +112,10 @@ impl ApiError {
             Self::InvalidRequest(_) => 400,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::InvalidApiKey | Self::Unauthenticated | Self::InvalidToken => 401,
-            Self::InvalidLaunch => 401,
+            Self::InvalidApiKey
+            | Self::InvalidLaunch
+            | Self::Unauthenticated
+            | Self::InvalidToken => 401,
             Self::OriginNotAllowed | Self::Forbidden | Self::InvalidPassword => 403,
             Self::InvalidCredentials | Self::InvalidClient => 401,
             Self::UnsupportedGrantType | Self::InvalidScope => 400,

@@ -24,7 +24,7 @@ use thiserror::Error;
 
 use crate::input::required_field;
 use crate::jwt::{
-    check_not_before, check_signature, numeric_date, JoseHeader, JwsParts, TokenError,
+    check_not_before, check_signature, check_times, numeric_date, JoseHeader, JwsParts, TokenError,
     LEEWAY_SECONDS, MAX_TOKEN_BYTES, TYP_JWT,
 };
 use crate::secret::Secret;
@@ -403,18 +403,15 @@ impl Verified<'_> {
         if raw.iss.as_deref() != Some(policy.issuer.as_str()) || !audience_ok {
             return Err(LaunchError::WrongAudience);
         }
-        if raw.exp <= raw.iat || raw.exp - raw.iat > MAX_LIFETIME_SECONDS {
-            return Err(LaunchError::LifetimeNotAllowed);
-        }
-        let skewed_now = now.saturating_add(LEEWAY_SECONDS);
-        if raw.iat > skewed_now {
-            return Err(LaunchError::NotYetValid);
-        }
-        check_not_before(raw.nbf, now).map_err(|_| LaunchError::NotYetValid)?;
+        // The times of every deskgate token, then `nbf` as a caller JWT's.
+        check_times(raw.iat, raw.exp, now, MAX_LIFETIME_SECONDS)
+            .and_then(|()| check_not_before(raw.nbf, now))
+            .map_err(|e| match e {
+                TokenError::LifetimeNotAllowed => LaunchError::LifetimeNotAllowed,
+                TokenError::Expired => LaunchError::Expired,
+                _ => LaunchError::NotYetValid,
+            })?;
         let usable_until = raw.exp.saturating_add(LEEWAY_SECONDS);
-        if now >= usable_until {
-            return Err(LaunchError::Expired);
-        }
         let field = |name: &str, v: Option<String>| {
             required_field(name, v).map_err(|_| LaunchError::MissingClaim)
         };
