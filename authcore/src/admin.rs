@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::credential::Kind;
 use crate::input::{json_object, required_field};
-use crate::jwt::hex;
+use crate::jwt::{hex, is_lower_hex};
 use crate::oauth::scope;
 use crate::secret::Secret;
 use crate::ApiError;
@@ -197,12 +197,8 @@ pub fn is_credential_id(id: &str) -> bool {
 }
 
 fn has_id_shape(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == 2 * ID_RANDOM_BYTES
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
+    id.strip_prefix(prefix)
+        .is_some_and(|rest| is_lower_hex(rest, 2 * ID_RANDOM_BYTES))
 }
 
 #[cfg(test)]

@@ -24,8 +24,8 @@ use thiserror::Error;
 
 use crate::input::required_field;
 use crate::jwt::{
-    check_not_before, check_signature, check_times, numeric_date, JoseHeader, JwsParts, TokenError,
-    LEEWAY_SECONDS, MAX_TOKEN_BYTES, TYP_JWT,
+    check_not_before, check_signature, check_times, numeric_date, payload_claims, JoseHeader,
+    JwsParts, TokenError, LEEWAY_SECONDS, MAX_TOKEN_BYTES, TYP_JWT,
 };
 use crate::secret::Secret;
 use crate::{ApiError, Platform};
@@ -394,11 +394,7 @@ struct RawClaims {
 impl Verified<'_> {
     /// Step 3: the claims, judged against the account's policy at `now`.
     pub fn claims(self, policy: &LaunchPolicy, now: u64) -> Result<LaunchClaims, LaunchError> {
-        let json = URL_SAFE_NO_PAD
-            .decode(self.payload)
-            .map_err(|_| LaunchError::Malformed)?;
-        let raw: RawClaims =
-            serde_json::from_slice(&json).map_err(|_| LaunchError::MissingClaim)?;
+        let raw: RawClaims = payload_claims(self.payload).map_err(|_| LaunchError::MissingClaim)?;
         let audience_ok = raw.aud.contains(&policy.audience);
         if raw.iss.as_deref() != Some(policy.issuer.as_str()) || !audience_ok {
             return Err(LaunchError::WrongAudience);

@@ -513,8 +513,13 @@ pub fn check_not_before(nbf: Option<u64>, now: u64) -> Result<(), TokenError> {
 
 /// Whether `id` has the shape of a `jti` deskgate draws: 32 lower-case hex digits.
 pub fn is_token_id(id: &str) -> bool {
-    id.len() == 32
-        && id
+    is_lower_hex(id, 32)
+}
+
+/// Whether `text` is `digits` lower-case hex digits, as [`hex`] writes them.
+pub fn is_lower_hex(text: &str, digits: usize) -> bool {
+    text.len() == digits
+        && text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
