@@ -39,6 +39,9 @@ pub struct Config {
     pub revocation_delay: u64,
     /// The desktop origins allowed per platform.
     desktops: [(Platform, OriginList); Platform::ALL.len()],
+    /// Where the gateway forwards `/api/<path>` (`UPSTREAM_URL`); `None` when it is missing or
+    /// not an http(s) URL.
+    upstream: Option<String>,
 }
 
 thread_local! {
@@ -81,6 +84,19 @@ impl Config {
                 let list = var(env, platform.desktop_origins_var()).unwrap_or_default();
                 (platform, OriginList::parse(&list))
             }),
+            upstream: var(env, "UPSTREAM_URL")
+                .and_then(|raw| authcore::url_parts::http_base_url(&raw).map(str::to_owned)),
+        })
+    }
+
+    /// Where the gateway forwards `/api/<path>` (`UPSTREAM_URL`, ending in `/` is not needed).
+    /// Missing or not an http(s) URL: the gateway refuses every request.
+    pub fn upstream_url(&self) -> Result<&str, ApiError> {
+        self.upstream.as_deref().ok_or_else(|| {
+            worker::console_error!(
+                "UPSTREAM_URL is missing or not an http(s) URL: the gateway is closed"
+            );
+            ApiError::Misconfigured
         })
     }
 
@@ -236,20 +252,6 @@ fn derive_credentials_key(env: &Env) -> Result<CredentialsKey, ApiError> {
     CredentialsKey::new(key).inspect_err(|_| {
         worker::console_error!("CREDENTIALS_KEY is under 32 bytes: refusing service credentials");
     })
-}
-
-/// Where the gateway forwards `/api/<path>` (`UPSTREAM_URL`, ending in `/` is not needed).
-/// Missing or not an http(s) URL: the gateway refuses every request.
-pub fn upstream_url(env: &Env) -> Result<String, ApiError> {
-    let raw = var(env, "UPSTREAM_URL").unwrap_or_default();
-    authcore::url_parts::http_base_url(&raw)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            worker::console_error!(
-                "UPSTREAM_URL is missing or not an http(s) URL: the gateway is closed"
-            );
-            ApiError::Misconfigured
-        })
 }
 
 /// The account's launch keys and policy (SPEC §6), or `None` when it has no launch configured:

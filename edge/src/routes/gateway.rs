@@ -82,7 +82,7 @@ pub async fn forward(
             "a GET or HEAD request cannot carry a body".into(),
         ));
     }
-    let upstream = crate::config::upstream_url(env)?;
+    let upstream = ctx.config.upstream_url()?;
     let (key, _) = crate::config::identity_keys(env)?;
     let who = principal.whoami(ctx.account.as_str());
     let input = signing_input(
