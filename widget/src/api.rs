@@ -79,8 +79,7 @@ impl Reply {
 /// the server's clock when it granted it.
 pub async fn sign_in(params: &LaunchParams) -> Result<(SessionGrant, Option<f64>), Failure> {
     let call = Call::new("POST", SIGN_IN, shapes::sign_in_body(params));
-    let reply = send(&call, &Credential::Cookies).await?;
-    Ok((reply.read(shapes::signed_in)?, reply.server_now))
+    grant(&call, &Credential::Cookies, shapes::signed_in).await
 }
 
 /// `POST /apis/admin/session/launch/` with a signed launch token (SPEC §6): the session granted,
@@ -90,16 +89,29 @@ pub async fn sign_in_with_launch(
     platform: &str,
 ) -> Result<(SessionGrant, Option<f64>), Failure> {
     let call = Call::new("POST", LAUNCH, shapes::launch_body(token, platform));
-    let reply = send(&call, &Credential::Cookies).await?;
-    Ok((reply.read(shapes::signed_in)?, reply.server_now))
+    grant(&call, &Credential::Cookies, shapes::signed_in).await
 }
 
 /// `POST /apis/admin/session/renew` with the renewal token: a fresh session JWT. `401
 /// invalid_token` ([`Failure::SessionEnded`]) means the session is over.
 pub async fn renew(renewal_token: &str) -> Result<(SessionGrant, Option<f64>), Failure> {
     let call = Call::new("POST", RENEW, None);
-    let reply = send(&call, &Credential::Bearer(renewal_token.to_owned())).await?;
-    Ok((reply.read(shapes::renewed)?, reply.server_now))
+    grant(
+        &call,
+        &Credential::Bearer(renewal_token.to_owned()),
+        shapes::renewed,
+    )
+    .await
+}
+
+/// Sends `call` and reads the session it grants with `read`, and the server's clock then.
+async fn grant(
+    call: &Call,
+    credential: &Credential,
+    read: fn(&JsValue) -> Option<SessionGrant>,
+) -> Result<(SessionGrant, Option<f64>), Failure> {
+    let reply = send(call, credential).await?;
+    Ok((reply.read(read)?, reply.server_now))
 }
 
 /// The user of a `GET /apis/admin/session/` answer.
