@@ -51,7 +51,9 @@ const desktopUrl = (apikey) => {
   return `https://127.0.0.1:${PORT}/desktop/liveengage.html#${fragment}`;
 };
 
-const CARD_SETTLED = `const card = document.getElementById('deskgate');
+/** The widget's card once it left "signing in", in the widget's document (`arguments[0]` is
+ *  the widget's origin); `null` before. */
+const CARD_SETTLED = `const card = location.origin === arguments[0] && document.getElementById('deskgate');
   return card && card.dataset.state !== 'signing-in' ? { state: card.dataset.state, failure: card.dataset.failure || null,
     text: card.querySelector('.status').textContent, name: card.querySelector('.agent-name').textContent,
     href: location.href, handedOver: typeof window.deskgateLaunch } : null;`;
@@ -61,8 +63,29 @@ async function openDesktop(session, apikey) {
   await session.switchToTop();
   await session.navigate(desktopUrl(apikey));
   await session.waitFor("return document.querySelector('#deskgate-frame') !== null", 30_000, 'the desktop page');
-  await session.switchToFrame('#deskgate-frame');
-  return session.waitFor(CARD_SETTLED, 30_000, 'the widget card to settle');
+  // The frame is selected afresh on every poll: it may still hold its first document (the
+  // desktop sets its address from a script) when first selected, and an engine that switches
+  // the frame to another process for the widget's site need not keep a stale selection live.
+  try {
+    return await session.waitFor(CARD_SETTLED, 30_000, 'the widget card to settle', {
+      args: [WIDGET_ORIGIN],
+      before: async () => { await session.switchToTop(); await session.switchToFrame('#deskgate-frame'); },
+    });
+  } catch (e) {
+    e.message += `\n${await diagnosis(session)}`;
+    throw e;
+  }
+}
+
+/** What the frame and the server saw, for a frame that never settled: the frame's document as
+ *  the engine has it, every exchange that reached the worker, in order, and any still unanswered. */
+async function diagnosis(session) {
+  const frame = await session.execute(`return { href: location.href, readyState: document.readyState,
+    title: document.title, deskgate: typeof window.deskgate, text: (document.body?.innerText ?? '').slice(0, 300) };`)
+    .catch((e) => e.message);
+  const seen = proxy.exchanges.map((e) => `${e.at} ${e.method} ${e.path.split('?')[0]} ${e.status}${e.error ? ` ${e.error}` : ''}`);
+  const hung = [...proxy.inFlight].map((e) => `${e.at} ${e.method} ${e.path.split('?')[0]}`);
+  return `frame: ${JSON.stringify(frame)}\nexchanges:\n  ${seen.join('\n  ') || '(none)'}\nunanswered: ${hung.join(', ') || '(none)'}`;
 }
 
 const api = (predicate) => proxy.exchanges.filter(predicate);
@@ -94,8 +117,19 @@ for (const engine of ENGINES.filter((e) => !only || e.name.startsWith(only))) {
 
       let card;
       await step('frame loads', async () => {
-        card = await openDesktop(session, SECRETS.acme_integration_api_key);
-        return 'yes';
+        try {
+          card = await openDesktop(session, SECRETS.acme_integration_api_key);
+          return 'yes';
+        } catch (e) {
+          // Seen about once in 40 runs, Firefox right after the Chromium sessions: the frame's
+          // card never left "Signing you in…". Not understood yet, so the desktop is loaded once
+          // more, the table says so, and what the frame and the server saw is printed.
+          console.log(`# ${engine.name}: the widget's frame did not settle on the first load; loading the desktop again.`);
+          console.log(e.message.replace(/^/gm, '# '));
+          proxy.clear();
+          card = await openDesktop(session, SECRETS.acme_integration_api_key);
+          return 'yes, on the second load (the first never settled)';
+        }
       });
 
       await step('shows signed in', async () => {

@@ -13,11 +13,13 @@ const DESKGATE_COOKIE = /(?:^|;\s*)(__Host-deskgate_(?:session|jwt))=/g;
  * Listens on `port` with the certificate `tls` `{ key, cert }` and forwards to the worker on
  * `target` (HTTPS on loopback, the same self-signed certificate). Resolves to `{ exchanges,
  * clear(), stop() }`; each exchange is `{ at, method, path, cookies, bearer, status,
- * setCookies, json }`: the deskgate cookies the browser sent (names), the bearer token it sent,
+ * setCookies, json }`, and `inFlight` those still unanswered: the deskgate cookies the browser sent (names), the bearer token it sent,
  * the answer's status, the cookies it set (names) and its JSON body (API paths only).
  */
 export function startRecordingProxy({ port, target, tls }) {
   const exchanges = [];
+  // Requests not answered yet, so a test that times out can say which one hung.
+  const inFlight = new Set();
   const server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
     const exchange = {
       at: Date.now(),
@@ -26,6 +28,8 @@ export function startRecordingProxy({ port, target, tls }) {
       cookies: [...(req.headers.cookie ?? '').matchAll(DESKGATE_COOKIE)].map((m) => m[1]).sort(),
       bearer: /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null,
     };
+    inFlight.add(exchange);
+    const settle = () => { inFlight.delete(exchange); exchanges.push(exchange); };
     const upstream = httpsRequest({
       host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers,
       rejectUnauthorized: false, servername: 'localhost',
@@ -45,13 +49,13 @@ export function startRecordingProxy({ port, target, tls }) {
             exchange.json = JSON.parse(decode(Buffer.concat(chunks), answer.headers['content-encoding']).toString('utf8'));
           } catch { /* not JSON */ }
         }
-        exchanges.push(exchange);
+        settle();
       });
     });
     upstream.on('error', (e) => {
       exchange.status = 502;
       exchange.error = e.message;
-      exchanges.push(exchange);
+      settle();
       res.writeHead(502).end();
     });
     req.pipe(upstream);
@@ -62,6 +66,7 @@ export function startRecordingProxy({ port, target, tls }) {
     server.unref();
     server.listen(port, '127.0.0.1', () => resolve({
       exchanges,
+      inFlight,
       clear() { exchanges.length = 0; },
       stop() { server.closeAllConnections(); server.close(); },
     }));

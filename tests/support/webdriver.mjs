@@ -166,13 +166,15 @@ export class Session {
   /** The top-level viewport as PNG bytes. */
   async screenshot() { return Buffer.from(await this.command('GET', this.s('/screenshot')), 'base64'); }
 
-  /** Polls `script` in the current frame until it returns something truthy; returns that. */
-  async waitFor(script, timeoutMs, what) {
+  /** Polls `script` (given `args`) in the current frame until it returns something truthy;
+   *  returns that. `before`, when given, runs ahead of each poll (to select a frame, say). */
+  async waitFor(script, timeoutMs, what, { args = [], before } = {}) {
     const deadline = Date.now() + timeoutMs;
     let last;
     while (Date.now() < deadline) {
       try {
-        last = await this.execute(script);
+        await before?.();
+        last = await this.execute(script, args);
         if (last) return last;
       } catch (e) {
         last = e.message;
