@@ -18,6 +18,7 @@
 
 use std::cell::RefCell;
 
+use authcore::url_parts::UrlParts;
 use worker::js_sys::{global, Promise, Reflect};
 use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
@@ -40,16 +41,14 @@ fn panic_mid_update(message: &str) -> ! {
     })
 }
 
-/// `scheme://host/path?query`: the path is what follows the third slash.
+/// The path of `url`, as the worker's routes read it.
 fn path(url: &str) -> Option<&str> {
-    url.splitn(4, '/')
-        .nth(3)
-        .and_then(|rest| rest.split(['?', '#']).next())
+    UrlParts::split(url).map(|u| u.path)
 }
 
 /// The test build's answer: the panic routes and `/__test/instance`, else the worker's own.
 pub fn on_request(req: Request, env: Env) -> Answer {
-    if path(&req.url()) == Some("__test/panic-now") {
+    if path(&req.url()) == Some("/__test/panic-now") {
         panic_mid_update("before any future exists");
     }
     Answer::Later(Box::pin(async move {
@@ -67,12 +66,12 @@ pub fn on_request(req: Request, env: Env) -> Answer {
 /// for every other request.
 async fn test_route(req: &Request) -> Option<worker::Result<Response>> {
     match path(&req.url()) {
-        Some("__test/panic") => panic_mid_update("in the first poll"),
-        Some("__test/panic-after-await") => {
+        Some("/__test/panic") => panic_mid_update("in the first poll"),
+        Some("/__test/panic-after-await") => {
             let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
             panic_mid_update("after an await")
         }
-        Some("__test/instance") => {
+        Some("/__test/instance") => {
             let state = Reflect::get(&global(), &JsValue::from_str("__worker_init_state")).ok()?;
             let id = Reflect::get(&state, &JsValue::from_str("instanceId"))
                 .ok()?

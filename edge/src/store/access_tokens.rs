@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use authcore::credential::Status;
 use authcore::revocation::LiveCache;
 
-use super::{all, changes, delete_up_to, first, run, seconds, statement, Guard};
+use super::{all, changes, delete_up_to, first, run, seconds, Guard};
 use crate::context::Fresh;
 
 /// A token about to be handed out.
@@ -202,14 +202,10 @@ pub fn revoke_by_credential(
     now: u64,
     guard: &Guard,
 ) -> Result<D1PreparedStatement, ApiError> {
-    statement(
+    guard.restrict(
         db,
-        &format!(
-            "UPDATE access_tokens SET revoked_at = ?2 WHERE credential_id = ?1 AND revoked_at IS NULL
-             AND {}",
-            guard.sql(3)
-        ),
-        &[&[credential_id.into(), seconds(now)][..], &guard.args].concat(),
+        "UPDATE access_tokens SET revoked_at = ?2 WHERE credential_id = ?1 AND revoked_at IS NULL",
+        &[credential_id.into(), seconds(now)],
     )
 }
 

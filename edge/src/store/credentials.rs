@@ -16,7 +16,6 @@ use authcore::credential::{Kind, Status};
 use authcore::revocation::LiveCache;
 use authcore::{Account, ApiError};
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
 use super::{
@@ -204,16 +203,10 @@ pub async fn apply(
     // Every statement re-checks the version inside the one transaction, so either all of them
     // see the version read by the caller and take effect, or none does.
     let at_version = at_version(service_id, version);
-    let guarded = |sql: &str, args: &[JsValue]| {
-        statement(
-            db,
-            &format!("{sql} AND {}", at_version.sql(args.len() + 1)),
-            &[args, &at_version.args].concat(),
-        )
-    };
     let change = match write {
         Write::Insert(c) => insert(db, account, service_id, c, Some(&at_version))?,
-        Write::SetStatus(id, status) => guarded(
+        Write::SetStatus(id, status) => at_version.restrict(
+            db,
             "UPDATE credentials SET status = ?1 WHERE id = ?2 AND service_id = ?3",
             &[
                 status.as_str().into(),
@@ -225,7 +218,8 @@ pub async fn apply(
             id,
             secret_ref,
             masked,
-        } => guarded(
+        } => at_version.restrict(
+            db,
             "UPDATE credentials SET secret_ref = ?1, masked = ?2 WHERE id = ?3 AND service_id = ?4",
             &[
                 secret_ref.as_str().into(),
@@ -234,7 +228,8 @@ pub async fn apply(
                 service_id.into(),
             ],
         )?,
-        Write::Delete(id) => guarded(
+        Write::Delete(id) => at_version.restrict(
+            db,
             "DELETE FROM credentials WHERE id = ?1 AND service_id = ?2",
             &[id.as_str().into(), service_id.into()],
         )?,

@@ -48,6 +48,22 @@ impl Guard {
     fn sql(&self, first: usize) -> String {
         (self.condition)(first)
     }
+
+    /// The write `sql` under the guard: `sql` binds `args` as `?1`, `?2`, … and ends in its
+    /// `WHERE` clause, to which the guard's condition is added, so it changes nothing unless the
+    /// guard holds.
+    fn restrict(
+        &self,
+        db: &D1Database,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, ApiError> {
+        statement(
+            db,
+            &format!("{sql} AND {}", self.sql(args.len() + 1)),
+            &[args, &self.args].concat(),
+        )
+    }
 }
 
 /// `INSERT INTO {into} VALUES (?1, …, ?n)` of `values`; under a guard,

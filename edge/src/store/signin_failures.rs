@@ -149,22 +149,15 @@ pub fn give_back_admitted(
     client: &str,
     admitted: &Guard,
 ) -> Result<D1PreparedStatement, ApiError> {
-    statement(
+    admitted.restrict(
         db,
-        &format!(
-            "UPDATE signin_failures SET failures = MAX(failures - 1, 0)
-             WHERE account = ?1 AND client IN (?2, ?3) AND {}",
-            (admitted.condition)(4)
-        ),
+        "UPDATE signin_failures SET failures = MAX(failures - 1, 0)
+         WHERE account = ?1 AND client IN (?2, ?3)",
         &[
-            &[
-                account.as_str().into(),
-                client.into(),
-                ACCOUNT_BUCKET.into(),
-            ][..],
-            &admitted.args,
-        ]
-        .concat(),
+            account.as_str().into(),
+            client.into(),
+            ACCOUNT_BUCKET.into(),
+        ],
     )
 }
 
