@@ -66,7 +66,7 @@ async fn sign_in(href: &str) -> Status {
             // "refresh widget") may still hold the session's cookies: resume it rather than
             // ask for a key that is no longer there. Any other failure says what it is.
             Err(missing) if missing.0 == "apikey" => {
-                return match session::resume().await {
+                return match session::by_cookies().await {
                     Ok(user) => Status::SignedIn(user),
                     Err(status::Failure::NotSignedIn | status::Failure::SessionEnded) => {
                         Status::Failed(missing.into())

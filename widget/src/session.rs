@@ -104,14 +104,10 @@ pub async fn establish(grant: SessionGrant, server_now: Option<f64>) -> Result<U
     Ok(user)
 }
 
-/// The session the browser's cookies still hold (cookie mode only: memory mode's tokens end
-/// with the page); `NotSignedIn` or `SessionEnded` when they hold none.
-pub async fn resume() -> Result<User, Failure> {
-    by_cookies().await
-}
-
-/// Who the cookies alone sign in, by an authenticated call.
-async fn by_cookies() -> Result<User, Failure> {
+/// Who the cookies alone sign in, by an authenticated call: after a sign-in, and to resume the
+/// session a reloaded frame's cookies still hold (cookie mode only: memory mode's tokens end
+/// with the page). `NotSignedIn` or `SessionEnded` when they hold none.
+pub async fn by_cookies() -> Result<User, Failure> {
     api::user(&api::send(&Call::session(), &Credential::Cookies).await?)
 }
 
